@@ -1,0 +1,131 @@
+"""Executing run specs: build the task, run the method, score with the oracle, save the record."""
+from __future__ import annotations
+
+import functools
+import json
+import platform
+import subprocess
+import sys
+import time
+from importlib import metadata
+from typing import Iterable, Sequence
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from ..config import REPO_ROOT, pick_device
+from ..evaluation import score_candidates
+from ..methods import get_method
+from ..methods.base import no_hooks
+from ..tasks import make, resolve_task_id
+from ..tasks.base import Task
+from .spec import RunSpec
+from .store import RecordStore
+
+RECORD_VERSION = 1
+
+
+@functools.lru_cache(maxsize=8)
+def _cached_task(task_id: str, kwargs_json: str) -> Task:
+    return make(task_id, **json.loads(kwargs_json))
+
+
+def load_task(task_id: str, task_kwargs: dict | None = None) -> Task:
+    """``make`` with a per-process cache (TF-Bind-10 takes seconds to build). Do not mutate the result."""
+    return _cached_task(resolve_task_id(task_id), json.dumps(task_kwargs or {}, sort_keys=True))
+
+
+def environment_info(device: torch.device) -> dict:
+    """Package versions, device and code revision, stored in every record."""
+    versions = {}
+    for pkg in ("torch", "numpy", "botorch", "mbo-companion"):
+        try:
+            versions[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            versions[pkg] = None
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO_ROOT, capture_output=True,
+                                text=True, timeout=5).stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        commit = None
+    return {"python": sys.version.split()[0], "platform": platform.platform(), "device": str(device),
+            "device_name": torch.cuda.get_device_name(device) if device.type == "cuda" else platform.processor(),
+            "torch_threads": torch.get_num_threads(), "packages": versions, "git_commit": commit}
+
+
+def regularizer_hooks(spec: RunSpec):
+    """The hook factory for ``spec.regularizer`` (empty: none)."""
+    if not spec.regularizer:
+        return no_hooks
+    from ..objectives import regularizer_factory
+
+    return regularizer_factory(spec.regularizer)
+
+
+def execute(spec: RunSpec, device="auto", progress: bool | None = None) -> tuple[dict, object]:
+    """Run one spec without touching the store. Returns ``(record, MethodOutput)``."""
+    method = get_method(spec.method)
+    hp = method.hyperparameters(spec.profile, spec.overrides)
+    device = pick_device(device)
+    start = time.perf_counter()
+    task = load_task(spec.task, spec.task_kwargs)
+    method.check_task(task)
+    t_task = time.perf_counter()
+    np.random.seed(spec.seed)  # libraries that draw from NumPy's global RNG (cma, sklearn) stay reproducible
+    torch.manual_seed(spec.seed)
+    output = method.run(task, hp, seed=spec.seed, device=device, progress=progress, hooks=regularizer_hooks(spec))
+    t_method = time.perf_counter()
+    result = score_candidates(task, output.designs)
+    curve = []
+    for step, designs in sorted(output.steps.items()):
+        s = score_candidates(task, designs)
+        curve.append({"step": int(step), **{k: v for k, v in s.items() if k.startswith(("norm_p", "raw_p"))}})
+    record = {
+        "record_version": RECORD_VERSION,
+        "key": spec.key,
+        "spec": spec.as_dict(),
+        "task_id": task.task_id,
+        "task_info": task.info,
+        "hyperparameters": hp,
+        "result": result,
+        "curve": curve,
+        "train": [log.epochs for log in output.train_logs],
+        "extras": output.extras,
+        "timings": {"task_seconds": t_task - start, "method_seconds": t_method - t_task,
+                    "total_seconds": time.perf_counter() - start,
+                    "train_seconds": [log.seconds for log in output.train_logs]},
+        "environment": environment_info(device),
+    }
+    return record, output
+
+
+def run_spec(spec: RunSpec, store: RecordStore | None = None, device="auto", progress: bool | None = None,
+             force: bool = False) -> dict:
+    """Run ``spec`` unless its record exists (then load it). Saves the record atomically."""
+    store = store or RecordStore()
+    if not force:
+        existing = store.load(spec)
+        if existing is not None:
+            return existing
+    record, _ = execute(spec, device=device, progress=progress)
+    store.save(spec, record)
+    return record
+
+
+def run_grid(specs: Sequence[RunSpec], store: RecordStore | None = None, device="auto", progress: bool | None = None,
+             force: bool = False) -> list[dict]:
+    """Run every spec in this process, one after another, skipping finished ones; a progress bar over runs."""
+    store = store or RecordStore()
+    todo = specs if force else store.missing(specs)
+    bar = tqdm(todo, desc="runs", disable=progress is False or not todo)
+    for spec in bar:
+        bar.set_postfix_str(f"{spec.method} {spec.task} seed {spec.seed}")
+        run_spec(spec, store, device=device, progress=False if progress is None else progress, force=force)
+    return store.records(specs)
+
+
+def grid(tasks: Iterable[str], methods: Iterable[str], seeds: Iterable[int], profile: str, **spec_kwargs) -> list[RunSpec]:
+    """The cross product of tasks x methods x seeds as specs."""
+    return [RunSpec(task=resolve_task_id(t), method=get_method(m).name, profile=profile, seed=int(s), **spec_kwargs)
+            for t in tasks for m in methods for s in seeds]
