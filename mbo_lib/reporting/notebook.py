@@ -1,0 +1,50 @@
+"""Small helpers every notebook calls right after its parameters cell."""
+from __future__ import annotations
+
+import platform
+
+import torch
+
+from .. import __version__
+from ..config import data_dir, pick_device, records_dir
+from ..experiments.spec import PROFILES
+
+
+def setup(profile: str, device: str = "auto") -> torch.device:
+    """Validate the papermill parameters, print a version banner, return the torch device."""
+    if profile not in PROFILES:
+        raise ValueError(f"profile must be one of {PROFILES}, got {profile!r}")
+    dev = pick_device(device)
+    print(f"mbo_lib {__version__} | torch {torch.__version__} | python {platform.python_version()} | "
+          f"device {dev} | profile {profile}")
+    print(f"records: {records_dir()} | data: {data_dir()}")
+    return dev
+
+
+def records_frame(records: list[dict]):
+    """Records (from ``run_grid``) -> one row per run (spec fields + score summaries)."""
+    import json
+
+    import pandas as pd
+
+    rows = []
+    for r in records:
+        row = {k: r["spec"][k] for k in ("task", "method", "profile", "seed")}
+        row["overrides"] = json.dumps(r["spec"].get("overrides", {}), sort_keys=True)
+        row["regularizer"] = r["spec"].get("regularizer", {}).get("name", "")
+        row.update({k: v for k, v in r["result"].items() if k.startswith(("norm_p", "raw_p"))})
+        row["seconds"] = r.get("timings", {}).get("total_seconds")
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def curves_frame(records: list[dict]):
+    """Score-vs-step curves of records -> one row per (run, step)."""
+    import pandas as pd
+
+    rows = []
+    for r in records:
+        for point in r.get("curve", []):
+            rows.append({"task": r["spec"]["task"], "method": r["spec"]["method"], "seed": r["spec"]["seed"],
+                         "regularizer": r["spec"].get("regularizer", {}).get("name", ""), **point})
+    return pd.DataFrame(rows)

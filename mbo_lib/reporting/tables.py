@@ -1,0 +1,91 @@
+"""Tables of ours next to published numbers (never typed in: both come from files)."""
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..evaluation import aggregate
+from ..reference import published_scores
+from ..tasks import SHORT_NAMES
+
+
+def fmt_pm(mean: float, std: float | None = None, digits: int = 3) -> str:
+    """``"0.912 ± 0.013"``; ``"—"`` for a missing mean (missing is not zero)."""
+    if mean is None or (isinstance(mean, float) and np.isnan(mean)):
+        return "—"
+    if std is None or (isinstance(std, float) and np.isnan(std)):
+        return f"{mean:.{digits}f}"
+    return f"{mean:.{digits}f} ± {std:.{digits}f}"
+
+
+def ours_summary(frame: pd.DataFrame, value: str = "norm_p100") -> pd.DataFrame:
+    """Mean, population std and n of ``value`` per (method, task short name) from a record frame."""
+    if frame.empty:
+        return pd.DataFrame(columns=["method", "task", "mean", "std", "n"])
+    df = frame.assign(task=frame["task"].map(lambda t: SHORT_NAMES.get(t, t)))
+    return aggregate(df, value=value, by=("method", "task")).reset_index()
+
+
+def comparison_table(frame: pd.DataFrame, methods: Sequence[str], tasks: Sequence[str], percentile: int = 100,
+                     sources: Sequence[str] = ("design-bench", "ROOT", "Offline-RaM"),
+                     not_run: dict[str, str] | None = None, k_std: float = 2.0) -> pd.DataFrame:
+    """One row per (method, task): ours (mean ± std over seeds, n) and each source's published mean ± std,
+    our difference from it, and whether our mean lies within the published mean ± ``k_std`` std.
+
+    Args:
+        frame: records (``RecordStore.frame()``) with columns method, task (ids), seed, norm_p{percentile}.
+        methods: our method names; tasks: task ids or short names.
+        not_run: ``{task: reason}`` for tasks whose data/oracle are absent (shown instead of numbers).
+    """
+    ours = ours_summary(frame, f"norm_p{percentile}").set_index(["method", "task"]) if len(frame) else None
+    rows = []
+    for method in methods:
+        for task in tasks:
+            short = SHORT_NAMES.get(task, task)
+            row = {"method": method, "task": short}
+            if not_run and (task in not_run or short in not_run):
+                row["ours"] = "not run: " + (not_run.get(task) or not_run.get(short))
+                m = s = np.nan
+                row["n"] = 0
+            elif ours is not None and (method, short) in ours.index:
+                m, s, n = ours.loc[(method, short), ["mean", "std", "n"]]
+                row["ours"], row["n"] = fmt_pm(m, s), int(n)
+            else:
+                m = s = np.nan
+                row["ours"], row["n"] = "—", 0
+            for src in sources:
+                pub = published_scores(method, short, percentile, src)
+                if pub.empty:
+                    row[src] = "—"
+                    continue
+                pm, ps = float(pub["mean"].iloc[0]), float(pub["std"].iloc[0])
+                row[src] = fmt_pm(pm, ps)
+                if not np.isnan(m):
+                    row[f"Δ vs {src}"] = f"{m - pm:+.3f}"
+                    if not np.isnan(ps):
+                        row[f"within ±{k_std:g}σ {src}"] = "yes" if abs(m - pm) <= k_std * ps else "no"
+            rows.append(row)
+    return pd.DataFrame(rows).fillna("—")
+
+
+def describe_differences(table: pd.DataFrame, sources: Sequence[str] = ("design-bench", "ROOT", "Offline-RaM"),
+                         k_std: float = 2.0) -> str:
+    """Markdown bullets saying, per row of :func:`comparison_table`, how far ours is from each source."""
+    lines = []
+    for _, row in table.iterrows():
+        if row["ours"] in ("—",) or str(row["ours"]).startswith("not run"):
+            lines.append(f"- {row['method']} on {row['task']}: {row['ours']}.")
+            continue
+        parts = []
+        for src in sources:
+            delta = row.get(f"Δ vs {src}", "—")
+            if delta == "—" or pd.isna(delta):
+                continue
+            inside = row.get(f"within ±{k_std:g}σ {src}", "—")
+            verdict = {"yes": f"within ±{k_std:g}σ", "no": f"outside ±{k_std:g}σ"}.get(inside, "no published std")
+            parts.append(f"{src} {row[src]} (Δ {delta}, {verdict})")
+        pubs = "; ".join(parts) if parts else "no published value"
+        lines.append(f"- {row['method']} on {row['task']}: ours {row['ours']} (n={row['n']}) vs {pubs}.")
+    return "\n".join(lines)
