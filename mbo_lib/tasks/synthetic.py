@@ -30,12 +30,17 @@ class BotorchOracle:
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         with torch.no_grad():
-            y = self.function(torch.as_tensor(np.asarray(x), dtype=torch.float64))
+            y = self.torch(torch.as_tensor(np.asarray(x), dtype=torch.float64))
         return y.numpy().astype(np.float32).reshape(-1, 1)
 
     def torch(self, x: torch.Tensor) -> torch.Tensor:
-        """Differentiable version on torch tensors ``... x d`` -> ``...`` (used for true gradients)."""
-        return self.function(x)
+        """Differentiable version on torch tensors ``... x d`` -> ``...`` (used for true gradients).
+
+        Evaluates the formula directly: BoTorch's ``forward`` rejects points outside the box, and designs proposed
+        by an optimizer may leave it.
+        """
+        y = self.function._evaluate_true(x)
+        return -y if self.function.negate else y
 
 
 def make_synthetic(name: str, dim: int | None = None, num_samples: int = 10000, max_percentile: float = 50.0,
