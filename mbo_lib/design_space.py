@@ -28,9 +28,9 @@ class DesignSpace:
     normalize_y: bool = True
 
     def __post_init__(self):
-        raw = self._to_flat(self.task.x)
-        self.x_mean = raw.mean(0) if self.normalize_x else np.zeros(raw.shape[1], np.float32)
-        std = raw.std(0) if self.normalize_x else np.ones(raw.shape[1], np.float32)
+        raw = self._to_flat(self.task.x).astype(np.float64)  # statistics in float64, stored as float32
+        self.x_mean = (raw.mean(0) if self.normalize_x else np.zeros(raw.shape[1])).astype(np.float32)
+        std = raw.std(0) if self.normalize_x else np.ones(raw.shape[1])
         self.x_std = np.where(std == 0, 1.0, std).astype(np.float32)
         y = self.task.y.astype(np.float64)
         self.y_mean = float(y.mean()) if self.normalize_y else 0.0
