@@ -89,3 +89,25 @@ def describe_differences(table: pd.DataFrame, sources: Sequence[str] = ("design-
         pubs = "; ".join(parts) if parts else "no published value"
         lines.append(f"- {row['method']} on {row['task']}: ours {row['ours']} (n={row['n']}) vs {pubs}.")
     return "\n".join(lines)
+
+
+def dataset_best_table(task_ids: Sequence[str], not_run: dict[str, str] | None = None,
+                       sources: Sequence[str] = ("ROOT", "Offline-RaM")) -> pd.DataFrame:
+    """D(best): the best normalized score already in each task's offline data, ours (computed from the data)
+    next to the published D(best) rows (a check that our data and normalization match theirs)."""
+    from ..experiments.runner import load_task
+
+    rows = []
+    for tid in task_ids:
+        short = SHORT_NAMES.get(tid, tid)
+        row = {"task": short}
+        if not_run and tid in not_run:
+            row["ours"] = "not run: " + not_run[tid]
+        else:
+            task = load_task(tid)
+            row["ours"] = f"{float(task.normalize_score(task.y.max())):.3f}"
+        for src in sources:
+            pub = published_scores("D(best)", short, 100, src)
+            row[src] = "—" if pub.empty else f"{float(pub['mean'].iloc[0]):.3f}"
+        rows.append(row)
+    return pd.DataFrame(rows)

@@ -1,0 +1,98 @@
+# %% [markdown]
+# # The design-baselines suite: nine offline optimizers, ours next to the published numbers
+#
+# IGNITE adds its regularizer to these nine optimizers; MATCH-OPT and PGS are compared against them. This notebook
+# runs all nine through the same run-spec path (`mbo_lib/methods/`) and shows our scores next to three published
+# sources: the design-bench README (8 trials), ROOT (NeurIPS 2025, Table 1) and Offline-RaM (ICLR 2025, Tables 2
+# and 7, re-runs of the official code). The sources disagree with each other; we show all of them.
+#
+# **Protocol**: 128 candidates per run, oracle-scored; 100th (and 50th) percentile, min-max normalized with the
+# full-dataset bounds; ours = mean ± population std over `seeds` (n per cell); "within ±2σ" asks whether our mean
+# lies within the published mean ± 2 published std. Profiles: `quick` (CPU-sized networks, fewer epochs: see each
+# method's docstring) unless stated; the `paper` table at the end uses the official settings.
+
+# %%
+import matplotlib.pyplot as plt
+from IPython.display import Markdown, display
+
+import mbo_lib as mbo
+import mbo_lib.experiments as ex
+import mbo_lib.reporting as rep
+from mbo_lib.methods import method_names
+
+# %% tags=["parameters"]
+profile: str = "quick"  # smoke | quick | paper
+seeds: list = [0, 1, 2, 3]  # one run per seed
+tasks: list = ["TFBind8-Exact-v0", "TFBind10-Exact-v0", "AntMorphology-Exact-v0", "DKittyMorphology-Exact-v0"]
+methods: list = ["GA", "GA-Ensemble-Mean", "GA-Ensemble-Min", "COMs", "REINFORCE", "BO-qEI", "CMA-ES", "CbAS", "MINs"]
+paper_methods: list = ["GA", "COMs"]  # paper-profile records shown at the end (loaded, never computed here)
+paper_tasks: list = ["TFBind8-Exact-v0"]
+device: str = "auto"  # auto | cpu | cuda
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+dev = rep.setup(profile, device)
+missing_methods = [m for m in methods if m not in method_names()]
+methods = [m for m in methods if m in method_names()]
+print("methods:", methods, "| not implemented yet:", missing_methods or "none")
+
+# %% [markdown]
+# ## Data check: D(best)
+# The best design in each task's offline data, normalized. Ours is computed from the data; the published D(best)
+# rows should agree if our data, filtering and normalization match theirs.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+runnable, not_run = rep.split_available(tasks)
+rep.dataset_best_table(tasks, not_run)
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+records = ex.run_grid(ex.grid(runnable, methods, seeds, profile), device=dev)
+frame = rep.records_frame(records)
+print(f"{len(records)} runs at the {profile} profile; not run here: {not_run or 'none'}")
+
+# %% [markdown]
+# ## 100th percentile
+
+# %% tags=["report"]
+# NBVAL_CHECK_OUTPUT
+table100 = rep.comparison_table(frame, methods, tasks, percentile=100, not_run=not_run)
+table100
+
+# %%
+display(Markdown(rep.describe_differences(table100)))
+
+# %% [markdown]
+# ## 50th percentile (Offline-RaM's Table 7 is the only source that gives it)
+
+# %% tags=["report"]
+# NBVAL_CHECK_OUTPUT
+table50 = rep.comparison_table(frame, methods, tasks, percentile=50, not_run=not_run, sources=("Offline-RaM",))
+table50
+
+# %% [markdown]
+# ## Figure
+# Bars: our mean ± std over seeds (100th percentile); black markers: published mean ± std (diamond design-bench,
+# triangle ROOT, square Offline-RaM).
+
+# %% tags=["report"]
+fig, axes = plt.subplots(1, max(len(runnable), 1), figsize=(5.5 * max(len(runnable), 1), 3.6), squeeze=False)
+for ax, tid in zip(axes[0], runnable):
+    sub = frame[frame.task == tid]
+    rep.plot_ours_vs_published(sub, methods, [tid], ax=ax)
+    ax.set_title(f"{tid}, {profile} profile, n={len(seeds)}")
+    ax.legend(fontsize=6, ncol=2, loc="lower left")
+fig.tight_layout()
+
+# %% [markdown]
+# ## The official settings (`paper` profile)
+# GA and COMs with design-baselines' settings (2 x 2048 networks, 100 / 50 epochs) on TF-Bind-8, from the committed
+# `paper` records (about an hour per run on two CPU cores; they are loaded here, never computed by this notebook).
+
+# %% tags=["report"]
+# NBVAL_CHECK_OUTPUT
+paper_specs = ex.grid(paper_tasks, [m for m in paper_methods if m in method_names()], seeds, "paper")
+paper_frame = rep.records_frame(ex.RecordStore().records(paper_specs))
+print(f"{len(paper_frame)} of {len(paper_specs)} paper-profile runs present")
+rep.comparison_table(paper_frame, paper_methods, paper_tasks, percentile=100)
