@@ -54,6 +54,21 @@ def environment_info(device: torch.device) -> dict:
             "torch_threads": torch.get_num_threads(), "packages": versions, "git_commit": commit}
 
 
+def surrogate_gradient_norm(output, device: torch.device) -> float | None:
+    """``||grad_w h(w)||`` with ``h`` the surrogate's mean prediction on the final candidates (unseen designs).
+
+    IGNITE's sharpness measure on unseen designs is ``rho`` times this. For an ensemble (``M x n x 1`` output)
+    ``h`` averages over members too. ``None`` when the method exposes no surrogate or candidate inputs.
+    """
+    model, z = output.surrogate, output.candidate_inputs
+    if model is None or z is None:
+        return None
+    params = [p for p in model.parameters() if p.requires_grad]
+    h = model(torch.as_tensor(np.asarray(z, dtype=np.float32), device=device)).mean()
+    grads = torch.autograd.grad(h, params, allow_unused=True)
+    return float(torch.sqrt(sum((g ** 2).sum() for g in grads if g is not None)))
+
+
 def regularizer_hooks(spec: RunSpec):
     """The hook factory for ``spec.regularizer`` (empty: none)."""
     if not spec.regularizer:
@@ -77,6 +92,7 @@ def execute(spec: RunSpec, device="auto", progress: bool | None = None) -> tuple
     output = method.run(task, hp, seed=spec.seed, device=device, progress=progress, hooks=regularizer_hooks(spec))
     t_method = time.perf_counter()
     result = score_candidates(task, output.designs)
+    sharpness = surrogate_gradient_norm(output, device)
     curve = []
     for step, designs in sorted(output.steps.items()):
         s = score_candidates(task, designs)
@@ -92,6 +108,7 @@ def execute(spec: RunSpec, device="auto", progress: bool | None = None) -> tuple
         "curve": curve,
         "train": [log.epochs for log in output.train_logs],
         "extras": output.extras,
+        "surrogate_grad_norm_on_candidates": sharpness,
         "timings": {"task_seconds": t_task - start, "method_seconds": t_method - t_task,
                     "total_seconds": time.perf_counter() - start,
                     "train_seconds": [log.seconds for log in output.train_logs]},

@@ -28,6 +28,8 @@ class MethodOutput:
         train_logs: logs of every surrogate trained (in order).
         extras: JSON-able values worth keeping in the record.
         surrogate: the model used for search (exposed for analysis; not stored).
+        candidate_inputs: the final candidates in the surrogate's input space (``n x D``), so the runner can
+            measure the surrogate's sharpness on these unseen designs (IGNITE's Table); ``None`` if not applicable.
     """
 
     designs: np.ndarray
@@ -35,6 +37,7 @@ class MethodOutput:
     train_logs: list[TrainingLog] = field(default_factory=list)
     extras: dict = field(default_factory=dict)
     surrogate: nn.Module | None = None
+    candidate_inputs: np.ndarray | None = None
 
 
 class Method:

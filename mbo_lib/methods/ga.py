@@ -58,4 +58,4 @@ class GA(Method):
         final, snaps = gradient_ascent(model, x0, lr, hp["search_steps"], record_at=hp["record_steps"])
         decode = lambda z: space.decode(z.cpu().numpy())  # noqa: E731
         return MethodOutput(designs=decode(final), steps={k: decode(v) for k, v in snaps.items()}, train_logs=[log],
-                            extras={"search_lr": lr}, surrogate=model)
+                            extras={"search_lr": lr}, surrogate=model, candidate_inputs=final.cpu().numpy())
