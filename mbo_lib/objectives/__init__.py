@@ -1,4 +1,7 @@
 """Training objectives: regression terms here; COMs, IGNITE and MATCH-OPT terms in their own modules."""
+from .ignite import IgniteConfig, IgniteHook, ignite2_hook, ignite_hook, norm_gradient, sharpness
 from .regression import LOSSES, gaussian_nll, mse
+from .regularizers import REGULARIZERS, regularizer_factory
 
-__all__ = ["LOSSES", "gaussian_nll", "mse"]
+__all__ = ["LOSSES", "gaussian_nll", "mse", "IgniteConfig", "IgniteHook", "ignite_hook", "ignite2_hook", "norm_gradient",
+           "sharpness", "REGULARIZERS", "regularizer_factory"]
