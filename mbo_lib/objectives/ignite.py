@@ -59,8 +59,8 @@ def mean_prediction_gradient(model: nn.Module, x: torch.Tensor, params: list[tor
 
 
 def global_norm(tensors: list[torch.Tensor]) -> torch.Tensor:
-    """``sqrt(sum_k ||t_k||^2)`` as a 0-d tensor (differentiable)."""
-    return torch.sqrt(sum((t * t).sum() for t in tensors))
+    """``sqrt(sum_k ||t_k||^2)`` as a 0-d tensor (differentiable; no parameter-sized temporaries)."""
+    return torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(t) for t in tensors]))
 
 
 def norm_gradient(model: nn.Module, x: torch.Tensor, *, r: float = 0.05, hvp: str = "finite_difference",
@@ -106,7 +106,9 @@ def norm_gradient(model: nn.Module, x: torch.Tensor, *, r: float = 0.05, hvp: st
         with torch.no_grad():
             for p, s in zip(params, saved):
                 p.copy_(s)
-    return [(a - b) / r for a, b in zip(d_shift, d)], n
+    torch._foreach_sub_(d_shift, d)  # in place: these are parameter-sized (4M floats at the paper size)
+    torch._foreach_div_(d_shift, r)
+    return d_shift, n
 
 
 def sharpness(model: nn.Module, x, rho: float = 0.05) -> float:
@@ -231,11 +233,10 @@ class IgniteHook(TrainingHook):
         grads, n = norm_gradient(model, x, r=cfg.r, hvp=cfg.hvp, params=params)
         scale = self.lam * cfg.rho
         with torch.no_grad():
-            for p, g in zip(params, grads):
+            for p in params:
                 if p.grad is None:
-                    p.grad = scale * g
-                else:
-                    p.grad.add_(g, alpha=scale)
+                    p.grad = torch.zeros_like(p)
+            torch._foreach_add_([p.grad for p in params], grads, alpha=scale)
         self._norm = float(n)
         self._sums["grad_norm"] += self._norm
         self._sums["lambda"] += self.lam
