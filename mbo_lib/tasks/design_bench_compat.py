@@ -53,19 +53,28 @@ def _stub(name: str, **attrs) -> None:
         setattr(sys.modules[parent], child, module)
 
 
+def _missing(name: str) -> bool:
+    """Whether ``name`` can be imported neither from ``sys.modules`` (which also holds our stubs) nor from disk.
+
+    ``find_spec`` alone raises ``ValueError`` on a stub (its ``__spec__`` is None), which broke a second
+    :func:`import_design_bench` call.
+    """
+    return name not in sys.modules and importlib.util.find_spec(name) is None
+
+
 def _install_stubs() -> None:
     for alias, value in _NUMPY_ALIASES.items():
         if alias not in np.__dict__:
             setattr(np, alias, value)
-    if importlib.util.find_spec("deepchem") is None:
+    if _missing("deepchem"):
         _stub("deepchem")
         _stub("deepchem.feat", CircularFingerprint=type("CircularFingerprint", (_Unavailable,), {}))
         _stub("deepchem.feat.smiles_tokenizer", SmilesTokenizer=type("SmilesTokenizer", (_Unavailable,), {}))
     # The MuJoCo oracles import their simulators at module level; stub them so the exact TF-Bind oracles import.
     # stubbed_simulators() reports them, and mbo_lib refuses to use those oracles while they are stubs.
-    if importlib.util.find_spec("gym") is None:
+    if _missing("gym"):
         _stub("gym", make=type("make", (_Unavailable,), {}))
-    if importlib.util.find_spec("morphing_agents") is None:
+    if _missing("morphing_agents"):
         for pkg in ("morphing_agents", "morphing_agents.mujoco"):
             _stub(pkg)
         for robot in ("ant", "dkitty"):
