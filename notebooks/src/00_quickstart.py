@@ -86,3 +86,23 @@ rep.plot_curves(rep.curves_frame(records), "step", "norm_p100", "task", ax=axes[
                 ylabel="normalized score, 100th pct.")
 axes[1].set_title("score vs step")
 fig.tight_layout()
+
+# %% [markdown]
+# Two things to know when reading these numbers:
+#
+# - **Synthetic tasks** are normalized with the bounds of their sampled pool (as design-bench does with its full
+#   dataset), not with the function's global optimum, so a score above 1 means "better than every pooled design".
+# - **TF-Bind-10's exact oracle** is design-bench's: a lookup filled in row order over all 8.3M rows, so the last
+#   occurrence of a 10-mer wins. Most 10-mers occur several times with different measured y, and for most rows of
+#   the offline data the oracle's value differs from the row's own y. That is why step 0 (the top-128 designs of the
+#   data, whose best y normalizes to 0.467) already scores above 0.467 by the oracle. Our oracle equals
+#   design-bench's on every 10-mer (tested), so this is the benchmark's behaviour, not ours.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+if "TFBind10-Exact-v0" in runnable:
+    import numpy as np
+
+    t10 = ex.load_task("TFBind10-Exact-v0")
+    agree = float(np.mean(t10.predict(t10.x)[:, 0] == t10.y[:, 0]))
+    print(f"TF-Bind-10: oracle value == the row's own y for {agree:.1%} of the offline rows")
