@@ -47,7 +47,7 @@ class ReportItem:
         content: the text, or the image bytes for ``image``.
         mime: the MIME type it came from (``text/html``, ``image/png``, ...).
         cell: index of the source cell in the notebook.
-        caption: for ``kind == "caption"``-style use: True when the item is the markdown cell before a tagged cell.
+        caption: True for the untagged markdown cell shown above a tagged code cell.
     """
 
     kind: str
@@ -196,8 +196,8 @@ def render_markdown(sections: Sequence[NotebookSection], report_dir: str | Path,
             lines += ["*(no cells tagged `report` produced output)*", ""]
         counter = 0
         for item in s.items:
-            if item.kind == "markdown":
-                lines += [item.content.strip(), ""]
+            if item.kind == "markdown":  # headings one level down: the notebook's title is the section's ##
+                lines += [re.sub(r"^(#{1,5})(?=\s)", r"#\1", item.content.strip(), flags=re.M), ""]
             elif item.kind == "html":
                 lines += [item.content.strip(), ""]
             elif item.kind == "text":
