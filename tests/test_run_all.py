@@ -1,0 +1,165 @@
+"""run_all.py on tiny throwaway notebooks: parameters passed only where declared, failures reported with their
+exception, timeouts, the summary, the report, and golden copies."""
+from __future__ import annotations
+
+import base64
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+ROOT = Path(__file__).resolve().parent.parent
+if "run_all" not in sys.modules:  # run_all.py is a script at the repository root, not in the package
+    _spec = importlib.util.spec_from_file_location("run_all", ROOT / "run_all.py")
+    sys.modules["run_all"] = importlib.util.module_from_spec(_spec)
+    _spec.loader.exec_module(sys.modules["run_all"])
+run_all = sys.modules["run_all"]
+
+PNG_B64 = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+
+
+def write(path: Path, cells) -> Path:
+    nb = new_notebook(cells=cells)
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+    return path
+
+
+def params_cell(source: str):
+    return new_code_cell(source, metadata={"tags": ["parameters"]})
+
+
+@pytest.fixture
+def notebooks(tmp_path) -> Path:
+    d = tmp_path / "notebooks"
+    write(d / "a_params.ipynb", [
+        new_markdown_cell("# Alpha notebook"),
+        params_cell('profile: str = "quick"  # smoke | quick | paper\nseeds: list = [0, 1]  # seeds\n'
+                    'tasks: list = ["TFBind8-Exact-v0"]  # not given on the command line'),
+        new_markdown_cell("## Table 1"),
+        new_code_cell("# NBVAL_CHECK_OUTPUT\nprint(f'profile={profile} seeds={seeds} tasks={tasks}')",
+                      metadata={"tags": ["report"]}),
+        new_code_cell("from IPython.display import Image, display\n"
+                      f"display(Image(data=__import__('base64').b64decode('{PNG_B64}')))",
+                      metadata={"tags": ["report"]}),
+        new_code_cell("print('not for the golden copy')"),
+    ])
+    write(d / "b_plain.ipynb", [  # declares no parameters: gets none, but sees the smoke record store
+        new_code_cell("import os\nstore = os.environ['MBO_RECORDS_DIR']\nassert os.path.isdir(store)\n"
+                      "assert os.environ['MBO_PROGRESS'] == '0'\nimport mbo_lib\nprint('STORE', store)"),
+    ])
+    write(d / "sub" / "c_fails.ipynb", [
+        params_cell('PROFILE = "quick"'),
+        new_code_cell("raise ValueError('boom 42')"),
+        new_code_cell("print('never reached')"),
+    ])
+    write(d / ".ipynb_checkpoints" / "a_params-checkpoint.ipynb", [new_code_cell("raise SystemExit")])
+    return d
+
+
+def test_discover_and_match(notebooks):
+    names = [p.relative_to(notebooks).as_posix() for p in run_all.discover(notebooks)]
+    assert names == ["a_params.ipynb", "b_plain.ipynb", "sub/c_fails.ipynb"]  # no checkpoints
+    only = lambda *pats: [p.name for p in run_all.discover(notebooks, list(pats))]  # noqa: E731
+    assert only("a_*") == ["a_params.ipynb"]
+    assert only("fails") == ["c_fails.ipynb"]  # substring
+    assert only("sub/*") == ["c_fails.ipynb"]
+    assert only("plain", "a_params") == ["a_params.ipynb", "b_plain.ipynb"]
+    assert [p.name for p in run_all.discover(notebooks, exclude=["sub"])] == ["a_params.ipynb", "b_plain.ipynb"]
+
+
+def test_only_declared_parameters_are_passed(notebooks):
+    given = {"profile": "smoke", "seeds": [3], "tasks": None, "device": "cpu"}
+    declared = run_all.declared_parameters(notebooks / "a_params.ipynb")
+    assert run_all.notebook_parameters(declared, given) == {"profile": "smoke", "seeds": [3]}
+    declared = run_all.declared_parameters(notebooks / "sub" / "c_fails.ipynb")
+    assert run_all.notebook_parameters(declared, given) == {"PROFILE": "smoke"}  # case-insensitive
+    assert run_all.notebook_parameters({"seed": {"inferred_type_name": "int"}}, {"seed": [7]}) == {"seed": 7}
+    assert run_all.notebook_parameters(run_all.declared_parameters(notebooks / "b_plain.ipynb"), given) == {}
+
+
+def test_run_reports_failures_summary_and_report(notebooks, tmp_path, capsys):
+    out = tmp_path / "runs"
+    code = run_all.main(["--profile", "smoke", "--seeds", "3", "4", "--notebooks-dir", str(notebooks),
+                         "--output-dir", str(out), "--jobs", "2", "--timeout", "300", "--no-progress"])
+    captured = capsys.readouterr()
+    assert code == 1
+    assert "sub/c_fails.ipynb: ValueError: boom 42" in captured.err
+    summary = {r["notebook"]: r for r in json.loads((out / "summary.json").read_text())}
+    assert {k: v["status"] for k, v in summary.items()} == {
+        "a_params.ipynb": "ok", "b_plain.ipynb": "ok", "sub/c_fails.ipynb": "failed"}
+    assert all(r["seconds"] > 0 and r["peak_mib"] > 10 for r in summary.values())  # a kernel uses > 10 MiB
+    assert summary["a_params.ipynb"]["parameters"] == {"profile": "smoke", "seeds": [3, 4]}
+    assert summary["b_plain.ipynb"]["parameters"] == {}
+    for line in ("a_params.ipynb", "b_plain.ipynb", "sub/c_fails.ipynb"):
+        assert line in captured.out  # the summary table
+
+    executed = nbformat.read(out / "a_params.ipynb", as_version=4)
+    printed = [o["text"] for c in executed.cells if c.cell_type == "code" for o in c.get("outputs", [])
+               if o.get("name") == "stdout"]
+    assert "profile=smoke seeds=[3, 4] tasks=['TFBind8-Exact-v0']\n" in printed
+    plain = nbformat.read(out / "b_plain.ipynb", as_version=4)
+    assert not any("injected-parameters" in c.metadata.get("tags", []) for c in plain.cells)
+    store = plain.cells[0].outputs[0]["text"].split()[1]
+    assert store.startswith(tempfile_root()) and not Path(store).exists()  # temporary smoke store, removed
+    assert (out / "sub" / "c_fails.ipynb").exists() and (out / "sub" / "c_fails.log").exists()
+
+    report = (out / "report.md").read_text()
+    assert "## Alpha notebook" in report and "### Table 1" in report
+    assert "profile=smoke seeds=[3, 4]" in report
+    assert "sub/c_fails.ipynb | failed: ValueError: boom 42" in report
+    assert "**This notebook failed:** `ValueError: boom 42`" in report
+    assert len(list((out / "report_files").glob("*.png"))) == 1
+
+    (out / "report.md").unlink()
+    assert run_all.main(["--profile", "smoke", "--notebooks-dir", str(notebooks), "--output-dir", str(out),
+                         "--report-only"]) == 0
+    assert "## Alpha notebook" in (out / "report.md").read_text()
+
+    results = [run_all.NotebookResult(**r) for r in summary.values()]
+    golden = tmp_path / "golden"
+    (golden / "gone.ipynb").parent.mkdir(parents=True)
+    write(golden / "gone.ipynb", [new_code_cell("1")])
+    written, removed = run_all.update_golden(results, notebooks, golden, prune=True)
+    assert sorted(p.name for p in written) == ["a_params.ipynb", "b_plain.ipynb"]  # not the failed one
+    assert [p.name for p in removed] == ["gone.ipynb"]
+    g = nbformat.read(golden / "a_params.ipynb", as_version=4)
+    kept = [c for c in g.cells if c.cell_type == "code" and c.outputs]
+    assert len(kept) == 1 and "NBVAL_CHECK_OUTPUT" in kept[0].source  # only the cell nbval compares
+    assert all("papermill" not in c.metadata for c in g.cells)
+
+
+def tempfile_root() -> str:
+    import tempfile
+
+    return tempfile.gettempdir()
+
+
+def test_timeout_kills_the_notebook(tmp_path, capsys):
+    psutil = pytest.importorskip("psutil")
+    d = tmp_path / "notebooks"
+    pid_file = tmp_path / "kernel.pid"
+    write(d / "sleeper.ipynb", [new_code_cell(f"import os, time\nopen({str(pid_file)!r}, 'w').write(str(os.getpid()))\n"
+                                              "time.sleep(600)")])
+    code = run_all.main(["--profile", "smoke", "--notebooks-dir", str(d), "--output-dir", str(tmp_path / "out"),
+                         "--timeout", "8", "--no-progress", "--no-report"])
+    assert code == 1
+    assert "sleeper.ipynb: TimeoutError: killed after 8 s" in capsys.readouterr().err
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary[0]["status"] == "timeout" and summary[0]["seconds"] < 60
+    if pid_file.exists():  # the kernel got as far as the sleep: it must be gone now
+        pid = int(pid_file.read_text())
+        assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+
+
+def test_cli_help_and_bad_arguments(tmp_path, capsys):
+    with pytest.raises(SystemExit) as info:
+        run_all.main(["--help"])
+    assert info.value.code == 0 and "--profile" in capsys.readouterr().out
+    assert run_all.main(["--notebooks-dir", str(tmp_path), "--no-progress"]) == 2  # nothing to run
+    assert run_all.main(["--profile", "quick", "--update-golden"]) == 2
