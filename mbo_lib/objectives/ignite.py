@@ -25,6 +25,21 @@ the constraint gradient then *raises* the gradient norm; that is our default (``
 
 IGNITE-2 (:func:`ignite2_hook`): a fixed penalty ``lambda = 0.01`` with ``rho = r = 0.2`` and no dual step.
 
+Where we differ from the official code (none of it changes the default update):
+
+- ``hvp="double_backward"`` and ``clip_lambda=True`` are options the official code does not have.
+- The finite difference restores the weights by copying the saved values back (bit-for-bit), not by
+  subtracting the perturbation again.
+- ``||grad_w h|| = 0`` (e.g. an untrained all-zero net) gives a zero constraint gradient instead of a division
+  by zero.
+- ``g`` is the gradient of whatever the shared trainer minimised (base loss plus any ``terms``), i.e. the
+  method's own full loss, as in the official code where IGNITE wraps each baseline's training step.
+- IGNITE-2 keeps ``epsilon`` (0.1) only for the logged violation; it plays no role in its update.
+
+Cost: the finite difference needs two extra forward+backward passes per step on top of the loss's one, so an
+IGNITE step costs about 3x a plain step, a bit less where the Adam update is a visible share of the step;
+``benchmarks/bench_ignite.py`` measures it (``benchmarks/results/ignite.md``).
+
 Shapes: ``x`` is ``n x D``; ``model(x)`` is ``n x 1`` (any shape works: ``h`` is the mean of all outputs).
 """
 from __future__ import annotations
