@@ -236,7 +236,18 @@ class IgniteHook(TrainingHook):
         self.config = config or IgniteConfig()
         self.lam = float(self.config.lambda_init)
         self._norm: float | None = None
+        self._params: tuple[int, list[torch.Tensor]] | None = None  # (id(model), the parameters h depends on)
         self._reset()
+
+    def _constrained_parameters(self, model: nn.Module, x: torch.Tensor) -> list[torch.Tensor]:
+        """The trainable parameters ``h`` depends on (found once per model). The others have a zero constraint
+        gradient; leaving them out keeps ``p.grad is None`` (Adam skips them) exactly as in plain training."""
+        if self._params is None or self._params[0] != id(model):
+            params = trainable_parameters(model)
+            with torch.enable_grad():
+                grads = torch.autograd.grad(model(x).mean(), params, allow_unused=True)
+            self._params = (id(model), [p for p, g in zip(params, grads) if g is not None])
+        return self._params[1]
 
     def _reset(self):
         self._sums = dict.fromkeys(("grad_norm", "lambda"), 0.0)
@@ -244,7 +255,7 @@ class IgniteHook(TrainingHook):
 
     def after_backward(self, model: nn.Module, x: torch.Tensor, y: torch.Tensor, loss: torch.Tensor) -> None:
         cfg = self.config
-        params = trainable_parameters(model)
+        params = self._constrained_parameters(model, x)
         grads, n = norm_gradient(model, x, r=cfg.r, hvp=cfg.hvp, params=params)
         scale = self.lam * cfg.rho
         with torch.no_grad():

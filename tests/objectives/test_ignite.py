@@ -112,6 +112,18 @@ def test_after_backward_adds_lambda_rho_times_constraint_gradient():
         torch.testing.assert_close(p.grad, gi + 0.3 * 0.7 * ci)
 
 
+def test_parameters_the_prediction_ignores_keep_no_gradient():
+    # GaussianMLP's log-std bounds do not enter the mean: under MSE they get no gradient, and IGNITE adds none
+    torch.manual_seed(0)
+    model = GaussianMLP(3, (4,))
+    x, y = torch.randn(8, 3), torch.randn(8, 1)
+    loss, _ = mse(model, x, y)
+    loss.backward()
+    IgniteHook(IgniteConfig(lambda_init=1.0)).after_backward(model, x, y, loss)
+    assert model.max_logstd.grad is None and model.min_logstd.grad is None
+    assert model.net[0].weight.grad is not None
+
+
 def test_dual_step_follows_the_constraint_violation_and_clipping_is_optional():
     model = tiny_model()
     x = torch.randn(8, 3, dtype=torch.float64)
