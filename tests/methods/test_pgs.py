@@ -1,0 +1,100 @@
+import numpy as np
+import pytest
+import torch
+
+from mbo_lib.errors import InvalidInputError
+from mbo_lib.experiments import RunSpec, execute
+from mbo_lib.methods import get_method
+from mbo_lib.methods.base import MethodOutput
+from mbo_lib.surrogates.trainer import TrainingHook
+
+SMALL = {"dim": 3, "num_samples": 400}  # 200 data designs, so the top 20% hold 40 >= T + 1 = 11
+
+
+def test_pgs_end_to_end_on_tfbind8_latent_space():
+    record, out = execute(RunSpec("TFBind8-Exact-v0", "PGS", "smoke", 0), device="cpu", progress=False)
+    assert out.designs.shape == (128, 8) and np.issubdtype(out.designs.dtype, np.integer)
+    assert out.designs.min() >= 0 and out.designs.max() < 4
+    ex = record["extras"]
+    assert ex["space"] == "latent" and ex["dim"] == 8 and ex["search_scale"] == pytest.approx(2.0 * np.sqrt(8))
+    # 2 percentiles x checkpoints after RL epochs 1 and 2 (10 and 15 steps), all scored by the runner
+    assert [(c["top_p"], c["rl_steps"]) for c in ex["checkpoints"]] == [(20, 10), (20, 15), (40, 10), (40, 15)]
+    assert [c["step"] for c in record["curve"]] == [0, 1, 2, 3]
+    chosen = [c for c in ex["checkpoints"] if c["selected"]]
+    assert len(chosen) == 1 and chosen[0]["osel_score"] == max(c["osel_score"] for c in ex["checkpoints"])
+    np.testing.assert_array_equal(out.designs, out.steps[chosen[0]["key"]])
+    assert record["result"]["norm_p100"] == pytest.approx(record["curve"][chosen[0]["key"]]["norm_p100"])
+    assert ex["rl"]["20"]["num_top"] >= 0.2 * 32898 and ex["rl"]["20"]["rl_steps_per_second"] > 0
+    assert out.candidate_inputs.shape == (128, 8) and record["surrogate_grad_norm_on_candidates"] > 0
+
+
+def test_pgs_logits_space_on_tfbind8():
+    _, out = execute(RunSpec("TFBind8-Exact-v0", "PGS", "smoke", 0, overrides={"space": "logits"}), device="cpu",
+                     progress=False)
+    assert out.designs.shape == (128, 8, 3) and np.isfinite(out.designs).all()
+    assert out.candidate_inputs.shape == (128, 24)
+
+
+def test_pgs_on_a_synthetic_task_is_deterministic():
+    spec = RunSpec("Ackley-Synthetic-v0", "PGS", "smoke", 1, task_kwargs=SMALL,
+                   overrides={"rl_epochs": 4, "search_steps": 20})
+    rec1, out = execute(spec, device="cpu", progress=False)
+    rec2, _ = execute(spec, device="cpu", progress=False)
+    assert out.designs.shape == (128, 3) and np.isfinite(out.designs).all()
+    assert rec1["result"]["scores"] == rec2["result"]["scores"]
+    assert [c["osel_score"] for c in rec1["extras"]["checkpoints"]] == [c["osel_score"] for c in rec2["extras"]["checkpoints"]]
+    assert rec1["extras"]["search_scale"] == pytest.approx(0.05 * np.sqrt(3))
+    from mbo_lib.experiments import load_task
+
+    task = load_task(spec.task, SMALL)
+    start = task.x[np.argsort(-task.y[:, 0], kind="stable")[:128]]
+    assert not np.allclose(out.designs, start)  # the policy-guided search moved the top-128
+
+
+def test_surrogate_training_receives_the_runner_hooks():
+    calls = []
+
+    class Counter(TrainingHook):
+        def after_step(self, model, x, y):
+            calls.append(x.shape[0])
+
+    from mbo_lib.experiments import load_task
+
+    method = get_method("PGS")
+    hp = method.hyperparameters("smoke")
+    out = method.run(load_task("Ackley-Synthetic-v0", SMALL), hp, seed=0, device=torch.device("cpu"), progress=False,
+                     hooks=lambda: [Counter()])
+    assert isinstance(out, MethodOutput) and len(calls) == 2  # 180 training rows / batch 128 = 2 steps, 1 epoch
+
+
+@pytest.mark.parametrize("overrides,match", [
+    ({"space": "onehot"}, "space"),
+    ({"osel_embedding": "vpn"}, "osel_embedding"),
+    ({"top_ps": []}, "top_ps"),
+    ({"top_ps": [20, 20]}, "top_ps"),
+    ({"top_ps": [0]}, "out of range"),
+    ({"search_scale": -1.0}, "search_scale"),
+    ({"action_clip": 1.5}, "out of range"),
+    ({"td_broadcast": "yes"}, "td_broadcast"),
+    ({"rl_epochs": 0}, "out of range"),
+])
+def test_bad_hyperparameters_raise(overrides, match):
+    with pytest.raises(InvalidInputError, match=match):
+        execute(RunSpec("Ackley-Synthetic-v0", "PGS", "smoke", 0, task_kwargs=SMALL, overrides=overrides), progress=False)
+
+
+def test_too_few_top_designs_for_a_trajectory_raise():
+    with pytest.raises(InvalidInputError, match="T \\+ 1"):
+        execute(RunSpec("Ackley-Synthetic-v0", "PGS", "smoke", 0, task_kwargs=SMALL, overrides={"top_ps": [1]}),
+                progress=False)
+
+
+def test_paper_profile_is_the_official_setting():
+    hp = get_method("PGS").hyperparameters("paper")
+    assert hp["surrogate_hidden"] == [2048, 2048] and hp["surrogate_epochs"] == 50 and hp["val_fraction"] == 0.1
+    assert (hp["vae_hidden"], hp["vae_latent"], hp["vae_beta"], hp["vae_epochs"]) == (64, 32, 1.0, 50)
+    assert (hp["num_trajectories"], hp["traj_length"], hp["action_divisor"], hp["action_clip"]) == (20000, 50, 10.0, 0.999)
+    assert (hp["rl_hidden"], hp["rl_batch_size"], hp["rl_epochs"], hp["rl_steps_per_epoch"]) == ([256, 256], 256, 401, 1000)
+    assert (hp["discount"], hp["rl_lr"], hp["tau"], hp["min_q_weight"], hp["cql_num_actions"]) == (0.99, 3e-4, 5e-3, 5.0, 10)
+    assert (hp["checkpoint_every"], hp["search_steps"], hp["num_candidates"], hp["osel_k"]) == (50, 50, 128, 10)
+    assert hp["top_ps"] == [10, 20, 30, 40] and hp["space"] == "latent"

@@ -1,0 +1,79 @@
+import numpy as np
+import pytest
+import torch
+from torch.nn import functional as F
+
+from mbo_lib.errors import InvalidInputError
+from mbo_lib.surrogates.sequence_vae import (SequenceVAE, VAEConfig, _SameConv1d, decode_integers, encode_means,
+                                             positional_embedding, train_sequence_vae)
+
+
+def test_same_conv_equals_torch_conv1d():
+    torch.manual_seed(0)
+    conv = _SameConv1d(6, 3)
+    x = torch.randn(4, 5, 6)
+    weight = conv.weight.reshape(3, 6, 6).permute(2, 1, 0)  # (out, in, k) for F.conv1d
+    reference = F.conv1d(x.transpose(1, 2), weight, conv.bias, padding="same").transpose(1, 2)
+    torch.testing.assert_close(conv(x), reference)
+
+
+@pytest.mark.parametrize("length", [8, 10, 13])
+def test_shapes_round_trip_for_odd_intermediate_lengths(length):
+    vae = SequenceVAE(num_classes=4, length=length, hidden=8, latent=5)
+    x = torch.randint(0, 4, (3, length))
+    mean, std = vae.encode(x)
+    assert mean.shape == (3, 5) and torch.all(std > 0)
+    assert vae.decode(mean).shape == (3, length, 4)
+    assert decode_integers(vae, mean.detach()).shape == (3, length)
+
+
+def test_positional_embedding_is_sin_cos():
+    pe = positional_embedding(5, 4)
+    assert pe.shape == (5, 4)
+    torch.testing.assert_close(pe[3], torch.tensor([np.sin(3.0), np.sin(3 / 100.0), np.cos(3.0), np.cos(3 / 100.0)],
+                                                   dtype=torch.float32))
+
+
+def test_loss_is_nll_plus_beta_kl():
+    torch.manual_seed(0)
+    vae = SequenceVAE(4, 8, hidden=8, latent=3)
+    x = torch.randint(0, 4, (6, 8))
+    mean, std = vae.encode(x)
+    kl = torch.distributions.kl_divergence(torch.distributions.Normal(mean, std), torch.distributions.Normal(0, 1))
+    nll = F.cross_entropy(vae.decode(mean).reshape(-1, 4), x.reshape(-1))
+    loss, logs = vae.loss(x, beta=0.5)
+    torch.testing.assert_close(loss, nll + 0.5 * kl.sum(1).mean())
+    assert logs["kl"] == pytest.approx(float(kl.sum(1).mean()), rel=1e-5)
+
+
+def test_reconstructs_better_than_chance_after_a_few_epochs():
+    rng = np.random.default_rng(0)
+    motifs = rng.integers(0, 4, size=(16, 8))  # toy sequences: 16 motifs with one random mutation each
+    x = motifs[rng.integers(0, 16, 1024)]
+    x[np.arange(1024), rng.integers(0, 8, 1024)] = rng.integers(0, 4, 1024)
+    # chance is 0.25; always predicting each position's most frequent letter scores ~0.34 here
+    per_position_mode = sum(np.bincount(x[:, j], minlength=4).max() for j in range(8)) / x.size
+    torch.manual_seed(0)
+    vae = SequenceVAE(4, 8, hidden=32, latent=8)
+    log = train_sequence_vae(vae, x, VAEConfig(epochs=4, batch_size=32, val_size=128), seed=0, progress=False)
+    z = encode_means(vae, x)
+    accuracy = (decode_integers(vae, z) == x).mean()
+    assert accuracy > per_position_mode + 0.2, (accuracy, per_position_mode)
+    assert log.epochs[-1]["val_accuracy"] > per_position_mode + 0.1 and log.epochs[-1]["train_loss"] < log.epochs[0]["train_loss"]
+    assert z.shape == (1024, 8) and z.dtype == np.float32
+
+
+def test_bad_inputs():
+    with pytest.raises(InvalidInputError, match="too short"):
+        SequenceVAE(4, 6, num_blocks=4)
+    with pytest.raises(InvalidInputError):
+        SequenceVAE(4, 8, hidden=7)
+    vae = SequenceVAE(4, 8, hidden=8, latent=2)
+    with pytest.raises(InvalidInputError, match="integer"):
+        train_sequence_vae(vae, np.zeros((10, 8), np.float32), VAEConfig(epochs=1))
+    with pytest.raises(InvalidInputError, match="length 8"):
+        train_sequence_vae(vae, np.zeros((10, 7), np.int32), VAEConfig(epochs=1))
+    with pytest.raises(InvalidInputError):
+        train_sequence_vae(vae, np.full((10, 8), 4, np.int32), VAEConfig(epochs=1))
+    with pytest.raises(InvalidInputError):
+        VAEConfig(batch_size=0)
