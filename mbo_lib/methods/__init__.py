@@ -1,5 +1,7 @@
 """Offline MBO methods, each = surrogate training through the shared trainer + a search. Registry by name."""
 from . import ga  # noqa: F401  (registers)
+from . import cbas  # noqa: F401  (registers)
+from . import mins  # noqa: F401  (registers)
 from . import matchopt  # noqa: F401  (registers)
 from . import pgs  # noqa: F401  (registers)
 from .base import Method, MethodOutput
