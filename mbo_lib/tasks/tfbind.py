@@ -59,10 +59,13 @@ def make_tfbind10(max_percentile: float = 50.0, min_percentile: float = 0.0, max
     The subset is drawn with ``subsample_seed`` (design-bench uses the global NumPy RNG).
     """
     codes, y = load_tfbind10_codes(data_dir, transcription_factor)
+    y_min, y_max, full_size = float(y.min()), float(y.max()), int(codes.size)
     keep = subsample_indices(percentile_filter(y, min_percentile, max_percentile), max_samples, subsample_seed)
-    table = lookup_table(codes, y, 10, fill=float(y.min()))
-    return Task("TFBind10-Exact-v0", decode_base4(codes[keep], 10), y[keep], float(y.min()), float(y.max()),
+    table = lookup_table(codes, y, 10, fill=y_min)
+    codes, y = codes[keep], y[keep]
+    del keep  # free the full arrays before decoding: the kept rows' n x 10 int32 is the largest array built
+    return Task("TFBind10-Exact-v0", decode_base4(codes, 10), y, y_min, y_max,
                 LookupOracle(table, 10), num_classes=4,
-                info=dict(source=f"design-bench shards tf_bind_10-{transcription_factor}", full_size=int(codes.size),
+                info=dict(source=f"design-bench shards tf_bind_10-{transcription_factor}", full_size=full_size,
                           min_percentile=min_percentile, max_percentile=max_percentile, max_samples=max_samples,
                           subsample_seed=subsample_seed))
