@@ -1,0 +1,33 @@
+"""Fixtures shared by the whole test suite.
+
+Data: tests that need the real design-bench files take ``tfbind10_data_dir``. It skips them when the files are
+absent on a developer's machine, but FAILS them under CI (``CI=true``), where the data are always provisioned and
+a silent skip would hide a broken set-up.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("MBO_PROGRESS", "0")  # no tqdm bars in test logs
+
+
+@pytest.fixture(scope="session")
+def tfbind10_data_dir() -> Path:
+    """The design-bench data folder (``MBO_DATA_DIR``) when it holds the complete ``tf_bind_10-pho4/`` shards."""
+    from mbo_lib.config import data_dir
+    from mbo_lib.errors import MissingDataError
+    from mbo_lib.tasks.files import shard_paths
+    from mbo_lib.tasks.tfbind import TFBIND10_SHARDS
+
+    root = data_dir()
+    try:
+        shard_paths("tf_bind_10-pho4", "tf_bind_10", TFBIND10_SHARDS, root)
+    except MissingDataError as exc:
+        reason = f"TF-Bind-10 data not available (set MBO_DATA_DIR): {exc}"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"CI=true but {reason}", pytrace=False)
+        pytest.skip(reason)
+    return root
