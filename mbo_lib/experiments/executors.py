@@ -140,7 +140,7 @@ def _import_distributed():
 def run_specs(specs: Sequence[RunSpec], store: RecordStore | None = None, executor: str = "local",
               scheduler_address: str | None = None, client=None, workers: int | None = None, device: str = "auto",
               force: bool = False, retries: int = 1, write_on: str = "worker", progress: bool | None = None,
-              raise_on_error: bool = True) -> SweepResult:
+              raise_on_error: bool = True, torch_threads: int | None = None) -> SweepResult:
     """Run every spec whose record is missing, in parallel, and save the records in ``store``.
 
     Args:
@@ -158,6 +158,8 @@ def run_specs(specs: Sequence[RunSpec], store: RecordStore | None = None, execut
         write_on: ``"worker"`` (each worker saves its record; needs a shared store folder) or ``"client"``.
         progress: show a progress bar over runs (None: when there is anything to run and ``MBO_PROGRESS`` is not 0).
         raise_on_error: raise :class:`SweepError` at the end when any spec failed (the rest still finish).
+        torch_threads: ``torch.set_num_threads`` on each worker. Default: ``cpu_count // workers`` for the local
+            cluster; untouched on a Dask cluster (Dask starts workers with ``OMP_NUM_THREADS=1``).
 
     Returns:
         A :class:`SweepResult`; ``result.records()`` loads the records.
@@ -192,7 +194,8 @@ def run_specs(specs: Sequence[RunSpec], store: RecordStore | None = None, execut
             except Exception as exc:  # noqa: BLE001 - reported per spec, the sweep goes on
                 result.failed[spec.key] = f"{type(exc).__name__}: {exc}"
     elif todo:
-        _run_distributed(todo, result, store, executor, scheduler_address, client, workers, retries, progress, args)
+        _run_distributed(todo, result, store, executor, scheduler_address, client, workers, retries, progress, args,
+                         torch_threads)
     result.seconds = time.perf_counter() - start
     if result.failed and raise_on_error:
         lines = "\n".join(f"  {k}: {v}" for k, v in result.failed.items())
@@ -208,15 +211,15 @@ def _collect(result: SweepResult, store: RecordStore, spec: RunSpec, out: dict) 
     result.pids[out["key"]] = out["pid"]
 
 
-def _run_distributed(todo, result, store, executor, scheduler_address, client, workers, retries, progress, args):
+def _run_distributed(todo, result, store, executor, scheduler_address, client, workers, retries, progress, args,
+                     torch_threads):
     distributed = _import_distributed()
     from tqdm.auto import tqdm
 
     cluster = own_client = None
-    torch_threads = None
     if executor == "local":
         workers = min(workers or os.cpu_count() or 1, len(todo))
-        torch_threads = max(1, (os.cpu_count() or 1) // workers)
+        torch_threads = torch_threads or max(1, (os.cpu_count() or 1) // workers)
         cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                            dashboard_address=None, silence_logs=logging.ERROR)
         client = own_client = distributed.Client(cluster)
