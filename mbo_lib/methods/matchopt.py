@@ -63,6 +63,29 @@ def resolve_init(init: str, task_id: str) -> str:
     return "noise" if task_id.startswith(NOISE_INIT_TASKS) else "top_k"
 
 
+def train_matchopt_surrogate(x: np.ndarray, y: np.ndarray, hp: dict, *, seed: int, device="cpu",
+                             progress: bool | None = None, hooks=(), desc: str = "MATCH-OPT surrogate"):
+    """Build and train MATCH-OPT's surrogate (step 1 above) through the shared trainer.
+
+    Args:
+        x: ``n x D`` float32 model inputs; y: ``n x 1`` float32 (z-scored) scores.
+        hp: hyperparameters with ``hidden``, ``negative_slope``, ``epochs``, ``num_bins``, ``lr``, ``val_size``,
+            ``num_points``, ``alpha`` (a profile of :class:`MatchOpt`).
+        seed: seeds the weight initialization, the validation split and the trajectories.
+        hooks: training hooks (e.g. IGNITE's), passed to :func:`train_surrogate`.
+
+    Returns:
+        ``(model, TrainingLog)``.
+    """
+    torch.manual_seed(seed)
+    model = MLP(x.shape[1], hp["hidden"], activation="leaky_relu", negative_slope=hp["negative_slope"])
+    config = TrainConfig(epochs=hp["epochs"], batch_size=hp["num_bins"], lr=hp["lr"], val_size=hp["val_size"])
+    log = train_surrogate(model, x, y, GradientMatchingLoss(hp["num_points"], hp["alpha"]), config, seed=seed,
+                          hooks=hooks, batches=monotone_trajectories(y, hp["num_bins"]), device=device,
+                          progress=progress, desc=desc)
+    return model, log
+
+
 @register
 class MatchOpt(Method):
     name = "MATCH-OPT"
@@ -99,12 +122,8 @@ class MatchOpt(Method):
         if hp["num_candidates"] > x.shape[0]:
             raise InvalidInputError(f"{self.name}: num_candidates={hp['num_candidates']} exceeds the "
                                     f"{x.shape[0]} designs of {task.task_id}")
-        torch.manual_seed(seed)
-        model = MLP(space.dim, hp["hidden"], activation="leaky_relu", negative_slope=hp["negative_slope"])
-        config = TrainConfig(epochs=hp["epochs"], batch_size=hp["num_bins"], lr=hp["lr"], val_size=hp["val_size"])
-        log = train_surrogate(model, x, y, GradientMatchingLoss(hp["num_points"], hp["alpha"]), config, seed=seed,
-                              hooks=hooks(), batches=monotone_trajectories(y, hp["num_bins"]), device=device,
-                              progress=progress, desc=f"MATCH-OPT surrogate {task.task_id}")
+        model, log = train_matchopt_surrogate(x, y, hp, seed=seed, device=device, progress=progress, hooks=hooks(),
+                                              desc=f"MATCH-OPT surrogate {task.task_id}")
         init = resolve_init(hp["init"], task.task_id)
         if init == "noise":
             noise = torch.randn(hp["num_candidates"], space.dim, generator=torch.Generator().manual_seed(seed))

@@ -1,0 +1,180 @@
+"""MATCH-OPT's Figure 1: how well a surrogate's input gradient matches the true gradient, in and out of the data.
+
+The ``matchopt_shekel_figure`` notebook calls these. Task: ``Shekel-Synthetic-v0`` (4-D Shekel, negated to
+maximize; the offline data are the bottom 50% of 10,000 uniform designs in ``[0, 10]^4``), whose true gradient is
+available through ``task.oracle.torch``. Two surrogates with the same network, optimizer and number of epochs:
+
+- ``regression``: MSE on shuffled minibatches of 128 (standard regression);
+- ``MATCH-OPT``: the gradient-matching loss on monotone trajectories
+  (:func:`mbo_lib.methods.matchopt.train_matchopt_surrogate`, the method's own training code).
+
+Gradient error at a design ``x``: ``||grad g(x) - grad g_phi(x)||_2`` in the task's original units (the surrogate is
+trained on z-scored x and y; its gradient is mapped back by ``y_std / x_std``). Regions, all disjoint from the
+training designs (:func:`shekel_regions`):
+
+- ``in data``: held-out designs from a fresh uniform pool whose true y is within the data's y range (the same
+  distribution as the training data);
+- ``above data``: designs from the same fresh pool whose true y exceeds the best training y (where an optimizer
+  wants to go, never seen in training);
+- ``data + N(0, s^2 I)``: training designs moved by isotropic Gaussian noise of std ``s`` (the paper's Figure 1
+  draws test inputs from ``N(0, alpha I)`` at growing alpha; we perturb the data, so ``s`` is a distance scale).
+
+Shapes: designs ``n x 4``; gradients ``n x 4``.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import nn
+
+from ..design_space import DesignSpace
+from ..methods import get_method
+from ..methods.matchopt import train_matchopt_surrogate
+from ..objectives import mse
+from ..objectives.matchopt import gradient_matching_loss, monotone_trajectories
+from ..surrogates import MLP, TrainConfig, train_surrogate
+from ..tasks import make
+from ..tasks.base import Task
+
+SURROGATES = ("regression", "MATCH-OPT")
+REGION_IN, REGION_ABOVE = "in data", "above data"
+
+# Sizes per profile. The network, lr, m and alpha are MATCH-OPT's (its ``paper`` profile); the paper gives no
+# epochs or test-set sizes for Figure 1, so these are ours.
+SHEKEL_PROFILES = {
+    "smoke": dict(hidden=[32, 16, 8], epochs=2, num_test=200),
+    "quick": dict(hidden=[512, 128, 32], epochs=20, num_test=1000),
+    "paper": dict(hidden=[512, 128, 32], epochs=200, num_test=2000),
+}
+
+
+def shekel_hyperparameters(profile: str) -> dict:
+    """MATCH-OPT's hyperparameters at ``paper`` with the figure's sizes for ``profile``."""
+    sizes = SHEKEL_PROFILES[profile]
+    return get_method("MATCH-OPT").hyperparameters("paper", {"hidden": sizes["hidden"], "epochs": sizes["epochs"]})
+
+
+def shekel_regions(task: Task, num_points: int, perturb_scales: Sequence[float] = (0.5, 1.0, 2.0),
+                   pool_seed: int = 12345, seed: int = 0) -> dict[str, np.ndarray]:
+    """Test designs per region (see the module docstring); each region has ``num_points`` rows (float32).
+
+    Args:
+        task: the Shekel task (its ``x``, ``y`` are the training data).
+        num_points: designs per region.
+        perturb_scales: the noise stds ``s`` of the perturbed-data regions.
+        pool_seed: seed of the fresh uniform pool (must differ from the task's own pool seed).
+        seed: seed of the subsampling and of the perturbations.
+    """
+    if pool_seed == task.info.get("seed"):
+        raise ValueError("pool_seed must differ from the task's pool seed (the test pool must be fresh)")
+    pool = make(task.task_id, num_samples=max(20000, 4 * num_points), max_percentile=100.0, seed=pool_seed)
+    rng = np.random.default_rng(seed)
+    y_best = float(task.y.max())
+    inside, above = pool.x[pool.y[:, 0] <= y_best], pool.x[pool.y[:, 0] > y_best]
+    if min(len(inside), len(above)) < num_points:
+        raise ValueError(f"the fresh pool has {len(inside)} / {len(above)} designs in / above the data range; "
+                         f"need {num_points}")
+    regions = {REGION_IN: inside[rng.choice(len(inside), num_points, replace=False)],
+               REGION_ABOVE: above[rng.choice(len(above), num_points, replace=False)]}
+    for s in perturb_scales:
+        base = task.x[rng.choice(len(task.x), num_points)]
+        regions[f"data + N(0, {s:g}^2 I)"] = (base + s * rng.standard_normal(base.shape)).astype(np.float32)
+    return regions
+
+
+def fit_shekel_surrogate(task: Task, kind: str, hp: dict, seed: int, device="cpu") -> tuple[nn.Module, object]:
+    """Train the ``kind`` surrogate (``"regression"`` or ``"MATCH-OPT"``) on the task data; returns (model, log)."""
+    space = DesignSpace(task)
+    x, y = space.encode(task.x), space.encode_y(task.y)
+    if kind == "MATCH-OPT":
+        return train_matchopt_surrogate(x, y, hp, seed=seed, device=device, progress=False)
+    if kind != "regression":
+        raise ValueError(f"kind must be one of {SURROGATES}, got {kind!r}")
+    torch.manual_seed(seed)
+    model = MLP(x.shape[1], hp["hidden"], activation="leaky_relu", negative_slope=hp["negative_slope"])
+    config = TrainConfig(epochs=hp["epochs"], batch_size=hp["num_bins"], lr=hp["lr"], val_size=hp["val_size"])
+    return model, train_surrogate(model, x, y, mse, config, seed=seed, device=device, progress=False)
+
+
+def surrogate_gradient(model: nn.Module, space: DesignSpace, x: np.ndarray) -> np.ndarray:
+    """``n x d`` input gradient of the surrogate in original units: ``grad_z g_phi(z) * y_std / x_std``."""
+    device = next(model.parameters()).device
+    z = torch.as_tensor(space.encode(x), device=device).requires_grad_(True)
+    (grad,) = torch.autograd.grad(model(z).sum(), z)
+    return grad.cpu().numpy().astype(np.float64) * space.y_std / space.x_std
+
+
+def true_gradient(task: Task, x: np.ndarray) -> np.ndarray:
+    """``n x d`` gradient of the task's objective (``task.oracle.torch``) in float64."""
+    xt = torch.as_tensor(np.asarray(x), dtype=torch.float64).requires_grad_(True)
+    (grad,) = torch.autograd.grad(task.oracle.torch(xt).sum(), xt)
+    return grad.numpy()
+
+
+def gradient_error_frame(task: Task, models: dict[tuple[str, int], nn.Module],
+                         regions: dict[str, np.ndarray]) -> pd.DataFrame:
+    """One row per (surrogate, seed, region, design): ``error`` = ||true - surrogate gradient||, ``true_norm``,
+    ``relative_error`` = error / true_norm and ``cosine`` between the two gradients."""
+    space = DesignSpace(task)
+    rows = []
+    for region, x in regions.items():
+        g_true = true_gradient(task, x)
+        true_norm = np.linalg.norm(g_true, axis=1)
+        for (kind, seed), model in models.items():
+            g = surrogate_gradient(model, space, x)
+            error = np.linalg.norm(g_true - g, axis=1)
+            cosine = (g_true * g).sum(1) / np.maximum(true_norm * np.linalg.norm(g, axis=1), 1e-30)
+            rows.append(pd.DataFrame({"surrogate": kind, "seed": seed, "region": region, "error": error,
+                                      "true_norm": true_norm, "relative_error": error / true_norm,
+                                      "cosine": cosine}))
+    return pd.concat(rows, ignore_index=True)
+
+
+def summarize_gradient_errors(frame: pd.DataFrame, value: str = "error") -> pd.DataFrame:
+    """Per (region, surrogate): the median of ``value`` over designs for each seed, then mean and population
+    std (ddof=0) of those medians over seeds, and n seeds. Regions keep their order of appearance."""
+    per_seed = frame.groupby(["region", "surrogate", "seed"], sort=False)[value].median().reset_index()
+    grouped = per_seed.groupby(["region", "surrogate"], sort=False)[value]
+    return pd.DataFrame({"mean": grouped.mean(), "std": grouped.std(ddof=0), "n": grouped.count()}).reset_index()
+
+
+def plot_gradient_errors(summary: pd.DataFrame, ax, ylabel: str = "median ||grad g - grad g_phi||"):
+    """Grouped bars: one group per region, one bar per surrogate (mean over seeds), error bars = std over seeds."""
+    regions = list(dict.fromkeys(summary["region"]))
+    kinds = list(dict.fromkeys(summary["surrogate"]))
+    width = 0.8 / len(kinds)
+    for i, kind in enumerate(kinds):
+        part = summary[summary["surrogate"] == kind].set_index("region").reindex(regions)
+        ax.bar(np.arange(len(regions)) + (i - (len(kinds) - 1) / 2) * width, part["mean"], width, yerr=part["std"],
+               capsize=3, label=kind)
+    ax.set_xticks(np.arange(len(regions)), regions, rotation=15)
+    ax.set_ylabel(ylabel)
+    ax.legend()
+    return ax
+
+
+def riemann_bias_table(model: nn.Module, task: Task, num_points_list: Sequence[int] = (1, 5, 20, 100),
+                       num_paths: int = 10, seed: int = 0) -> pd.DataFrame:
+    """Gradient-matching loss (alpha = 0) of ``model`` on ``num_paths`` monotone trajectories of the task data for
+    several numbers of left-Riemann points m: how far the m-point sum is from the exact line integral.
+
+    Returns:
+        one row per m with ``grad_match`` (mean loss over paths), ``mean_predicted_difference`` and
+        ``mean_observed_difference`` (z-scored y units).
+    """
+    space = DesignSpace(task)
+    x, y = space.encode(task.x), space.encode_y(task.y)
+    paths = monotone_trajectories(y, 128)(np.random.default_rng(seed), np.arange(len(y)))[:num_paths]
+    device = next(model.parameters()).device
+    xt, yt = torch.as_tensor(x, device=device), torch.as_tensor(y, device=device)
+    observed = float(np.mean([(y[p][1:] - y[p][:-1]).mean() for p in paths]))
+    rows = []
+    for m in num_points_list:
+        logs = [gradient_matching_loss(model, xt[p], yt[p], m, 0.0)[1] for p in paths]
+        rows.append({"m": m, "grad_match": float(np.mean([lg["grad_match"] for lg in logs])),
+                     "mean_predicted_difference": float(np.mean([lg["grad_match_pred_diff"] for lg in logs])),
+                     "mean_observed_difference": observed})
+    return pd.DataFrame(rows)
