@@ -19,6 +19,7 @@ from ..evaluation import score_candidates
 from ..methods import get_method
 from ..methods.base import no_hooks
 from ..tasks import make, resolve_task_id
+from ..surrogates.trainer import progress_enabled
 from ..tasks.base import Task
 from .spec import RunSpec
 from .store import RecordStore
@@ -63,10 +64,9 @@ def surrogate_gradient_norm(output, device: torch.device) -> float | None:
     model, z = output.surrogate, output.candidate_inputs
     if model is None or z is None:
         return None
-    params = [p for p in model.parameters() if p.requires_grad]
-    h = model(torch.as_tensor(np.asarray(z, dtype=np.float32), device=device)).mean()
-    grads = torch.autograd.grad(h, params, allow_unused=True)
-    return float(torch.sqrt(sum((g ** 2).sum() for g in grads if g is not None)))
+    from ..objectives.ignite import sharpness  # one implementation: sharpness = rho * this norm
+
+    return sharpness(model, np.asarray(z, dtype=np.float32), 1.0)
 
 
 def regularizer_hooks(spec: RunSpec):
@@ -135,7 +135,7 @@ def run_grid(specs: Sequence[RunSpec], store: RecordStore | None = None, device=
     """Run every spec in this process, one after another, skipping finished ones; a progress bar over runs."""
     store = store or RecordStore()
     todo = specs if force else store.missing(specs)
-    bar = tqdm(todo, desc="runs", disable=progress is False or not todo)
+    bar = tqdm(todo, desc="runs", disable=not progress_enabled(progress) or not todo)
     for spec in bar:
         bar.set_postfix_str(f"{spec.method} {spec.task} seed {spec.seed}")
         run_spec(spec, store, device=device, progress=False if progress is None else progress, force=force)

@@ -46,6 +46,7 @@ class RecordStore:
                 json.dump(record, f, indent=1, sort_keys=True, default=float)
                 f.flush()
                 os.fsync(f.fileno())
+            os.chmod(tmp, 0o644)  # mkstemp creates 0600; records are meant to be shared
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)

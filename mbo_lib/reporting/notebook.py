@@ -21,6 +21,17 @@ def setup(profile: str, device: str = "auto") -> torch.device:
     return dev
 
 
+SMOKE_MAX_SEEDS = 2
+
+
+def seeds_for(profile: str, seeds: list) -> list:
+    """The seeds a notebook runs: all of them, except at the ``smoke`` profile (CI), which keeps the first two.
+
+    The number of seeds is one of the sizes a profile sets; every table states n.
+    """
+    return list(seeds)[:SMOKE_MAX_SEEDS] if profile == "smoke" else list(seeds)
+
+
 def records_frame(records: list[dict]):
     """Records (from ``run_grid``) -> one row per run (spec fields + score summaries)."""
     import json

@@ -27,6 +27,7 @@ device: str = "auto"  # auto | cpu | cuda
 # %%
 # NBVAL_IGNORE_OUTPUT
 dev = rep.setup(profile, device)
+seeds = rep.seeds_for(profile, seeds)  # smoke (CI) keeps two seeds
 
 # %% [markdown]
 # ## The task

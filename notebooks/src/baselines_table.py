@@ -32,6 +32,7 @@ device: str = "auto"  # auto | cpu | cuda
 # %%
 # NBVAL_IGNORE_OUTPUT
 dev = rep.setup(profile, device)
+seeds = rep.seeds_for(profile, seeds)  # smoke (CI) keeps two seeds
 missing_methods = [m for m in methods if m not in method_names()]
 methods = [m for m in methods if m in method_names()]
 print("methods:", methods, "| not implemented yet:", missing_methods or "none")
