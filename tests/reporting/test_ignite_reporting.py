@@ -1,0 +1,115 @@
+"""Tests of mbo_lib.reporting.ignite on hand-made records (exact numbers computed by hand)."""
+import json
+
+import numpy as np
+import pytest
+
+from mbo_lib.reporting import ignite as ig
+
+T8 = "TFBind8-Exact-v0"
+
+
+def rec(method, seed, p100, reg=None, task=T8, grad_norm=None, curve=()):
+    return {"spec": {"task": task, "method": method, "seed": seed, "regularizer": reg or {}},
+            "result": {"norm_p100": p100, "norm_p80": p100 - 0.1, "norm_p50": p100 - 0.2},
+            "surrogate_grad_norm_on_candidates": grad_norm, "curve": [dict(step=s, norm_p100=v) for s, v in curve],
+            "timings": {"total_seconds": 1.0}}
+
+
+IG = {"name": "ignite"}
+
+
+def test_headline_file_has_the_papers_counts_and_a_source():
+    h = ig.ignite_headline()
+    assert h["improved"] + h["decreased"] + h["unchanged"] == h["cells"] == 44
+    assert (h["improved_avg_gain_percent"], h["peak_gain_percent"]) == (1.91, 9.6)
+    assert "IGNITE" in h["source"]
+
+
+def test_gains_use_only_paired_seeds_and_the_papers_formula():
+    records = [rec("GA", 0, 0.8), rec("GA", 1, 0.6), rec("GA", 2, 0.1),  # seed 2 has no IGNITE run: left out
+               rec("GA", 0, 0.9, IG), rec("GA", 1, 0.7, IG), rec("GA", 3, 5.0, IG)]  # seed 3 has no plain run
+    g = ig.gains(ig.run_frame(records), ["GA", "COMs"], [T8])
+    ga, coms = g.iloc[0], g.iloc[1]
+    assert ga.n == 2 and ga.without_mean == pytest.approx(0.7) and ga.with_mean == pytest.approx(0.8)
+    assert ga.without_std == pytest.approx(0.1)  # population std
+    assert ga.gain == pytest.approx((0.8 - 0.7) / 0.7 * 100)
+    assert coms.n == 0 and np.isnan(coms.gain)
+    table = ig.gain_table(g, not_run={"TFBind10-Exact-v0": "no data"})
+    assert list(table["gain %"]) == [f"{(0.8 - 0.7) / 0.7 * 100:+.2f}%", "—"]
+    assert table.loc[0, "without"] == "0.700 ± 0.100"
+
+
+def test_gain_table_marks_not_run_tasks():
+    g = ig.gains(ig.run_frame([]), ["GA"], ["AntMorphology-Exact-v0"])
+    table = ig.gain_table(g, not_run={"AntMorphology-Exact-v0": "MissingDataError: no oracle"})
+    assert table.loc[0, "without"] == "not run: MissingDataError: no oracle" and table.loc[0, "n"] == 0
+
+
+def test_gains_of_ignite2_ignore_ignite_runs_and_percentile_is_selectable():
+    records = [rec("GA", 0, 0.5), rec("GA", 0, 0.6, IG), rec("GA", 0, 0.55, {"name": "ignite2"})]
+    frame = ig.run_frame(records)
+    assert ig.gains(frame, ["GA"], [T8], variant="ignite2").gain[0] == pytest.approx(10.0)
+    assert ig.gains(frame, ["GA"], [T8], percentile=50).gain[0] == pytest.approx((0.4 - 0.3) / 0.3 * 100)
+
+
+def test_gain_summary_counts_with_the_unchanged_threshold():
+    import pandas as pd
+
+    g = pd.DataFrame({"method": list("ABCDE"), "task": [T8] * 5, "gain": [2.0, 4.0, -1.0, 0.05, np.nan]})
+    s = ig.gain_summary(g, tol=0.1)
+    assert (s["cells"], s["improved"], s["decreased"], s["unchanged"]) == (4, 2, 1, 1)
+    assert s["improved_avg_gain_percent"] == 3.0 and s["peak_gain_percent"] == 4.0 and s["worst_gain_percent"] == -1.0
+    assert s["peak_where"] == "B / TFBind8"
+    h = ig.headline_table(s)
+    assert h.set_index("statistic").loc["improved", "ours"] == "2/4"
+    assert h.set_index("statistic").loc["improved", "IGNITE paper"] == "35/44"
+
+
+def test_sharpness_is_rho_times_the_recorded_norm_and_missing_stays_missing():
+    records = [rec("GA", 0, 0.5, grad_norm=10.0), rec("GA", 0, 0.6, IG, grad_norm=2.0),
+               rec("REINFORCE", 0, 0.5, grad_norm=None), rec("REINFORCE", 0, 0.5, IG, grad_norm=1.0)]
+    frame = ig.run_frame(records)
+    assert frame.sharpness[0] == pytest.approx(0.05 * 10.0)
+    s = ig.sharpness_table(frame, ["GA", "REINFORCE"], [T8]).set_index("method")
+    assert s.loc["GA", "reduction %"] == pytest.approx(80.0)
+    assert s.loc["REINFORCE", "n"] == 0 and s.loc["REINFORCE", "without"] == "—"
+
+
+def test_sensitivity_pairs_seeds_and_keeps_the_other_parameter_at_its_default():
+    records = [rec("GA", s, 0.5) for s in (0, 1)]
+    records += [rec("GA", 0, 0.55, IG), rec("GA", 1, 0.6, IG)]  # default: epsilon 0.1, eta 1e-3
+    records += [rec("GA", 0, 0.45, {"name": "ignite", "epsilon": 0.5})]
+    records += [rec("GA", 0, 0.7, {"name": "ignite", "eta_lambda": 1e-2})]  # not on the epsilon curve
+    frame = ig.run_frame(records)
+    eps = ig.sensitivity_frame(frame, "epsilon").set_index("epsilon")
+    assert list(eps.index) == [0.1, 0.5]
+    assert eps.loc[0.1, "gain_mean"] == pytest.approx(15.0) and eps.loc[0.1, "gain_std"] == pytest.approx(5.0)
+    assert eps.loc[0.5, "gain_mean"] == pytest.approx(-10.0) and eps.loc[0.5, "n"] == 1
+    eta = ig.sensitivity_frame(frame, "eta_lambda").set_index("eta_lambda")
+    assert list(eta.index) == pytest.approx([1e-3, 1e-2]) and eta.loc[1e-2, "gain_mean"] == pytest.approx(40.0)
+
+
+def test_ignite_params_fill_ignite2_defaults():
+    assert ig.ignite_params({"name": "ignite2"})["lambda_init"] == 0.01
+    assert ig.ignite_params({"name": "ignite", "epsilon": 0.2})["epsilon"] == 0.2
+    assert ig.ignite_params({}) == {}
+
+
+def test_steps_frame_and_table():
+    records = [rec("GA", s, 0.5, curve=[(0, 0.4 + s * 0.1), (10, 0.6)]) for s in (0, 1)]
+    records += [rec("GA", 0, 0.5, {"name": "ignite2"}, curve=[(0, 0.4), (10, 0.7)])]
+    steps = ig.steps_frame(records)
+    assert len(steps) == 6
+    table = ig.steps_table(steps)
+    assert table.loc[("GA", "plain"), 0] == "0.450 ± 0.050" and table.loc[("GA", "ignite2"), 10] == "0.700 ± 0.000"
+
+
+def test_load_records_without_compute_returns_only_existing(tmp_path):
+    from mbo_lib.experiments import RecordStore, RunSpec
+
+    store = RecordStore(tmp_path)
+    present, absent = RunSpec(task=T8, method="GA", seed=0), RunSpec(task=T8, method="GA", seed=1)
+    store.save(present, rec("GA", 0, 0.5))
+    out = ig.load_records([present, absent], compute_missing=False, store=store)
+    assert len(out) == 1 and json.dumps(out[0]["result"])
