@@ -69,5 +69,5 @@ def make_synthetic(name: str, dim: int | None = None, num_samples: int = 10000, 
     return Task(f"{name}-Synthetic-v0", pool[keep], y[keep], float(y.min()), float(y.max()), oracle, bounds=bounds,
                 info=dict(source=f"botorch.test_functions.{cls.__name__}(negate=True)", dim=dim,
                           num_samples=num_samples, max_percentile=max_percentile, seed=seed,
-                          # BoTorch's optimal_value is already negated when negate=True: it is the maximum of the oracle.
+                          # BoTorch already negates optimal_value when negate=True: it is the oracle's maximum.
                           optimal_value=float(function.optimal_value) if function.optimal_value is not None else None))

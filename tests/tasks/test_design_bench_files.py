@@ -1,4 +1,4 @@
-"""Tests of ``mbo_lib/tasks/design_bench_tasks.py`` and ``files.py`` on small FAKE files in the real design-bench layout.
+"""Tests of ``mbo_lib/tasks/design_bench_tasks.py`` and ``files.py`` on small FAKE files in design-bench's layout.
 
 The real Ant/D'Kitty/Superconductor/Hopper files are not obtainable on the project's machines, so we write tiny ones
 with the real shapes and shard counts, and check that our loader and registry filter give exactly what
@@ -125,7 +125,8 @@ def test_one_missing_shard_is_named(fake_root, tmp_path):
     for i in range(5):
         for kind in "xy":
             if (i, kind) != (3, "y"):
-                (tmp_path / name / f"{name}-{kind}-{i}.npy").write_bytes((fake_root / name / f"{name}-{kind}-{i}.npy").read_bytes())
+                shard = f"{name}-{kind}-{i}.npy"
+                (tmp_path / name / shard).write_bytes((fake_root / name / shard).read_bytes())
     with pytest.raises(MissingDataError) as info:
         make("Superconductor-RandomForest-v0", data_dir=tmp_path)
     message = str(info.value)

@@ -55,7 +55,8 @@ def test_unknown_kwarg_names_it_and_lists_accepted_ones():
     (np.zeros((5, 8), dtype=bool), r"dtype bool"),
     (np.full((5, 8), 4, dtype=np.int32), r"must lie in \[0, 4\), got values in \[4, 4\]"),
     (np.full((5, 8), -1, dtype=np.int64), r"must lie in \[0, 4\), got values in \[-1, -1\]"),
-    (np.zeros((5, 8, 4), dtype=np.float32), r"expects logits of shape \(n, 8, 3\) or integers \(n, 8\), got \(5, 8, 4\)"),
+    (np.zeros((5, 8, 4), dtype=np.float32),
+     r"expects logits of shape \(n, 8, 3\) or integers \(n, 8\), got \(5, 8, 4\)"),
     (np.zeros((5, 8), dtype=np.float32), r"expects logits of shape \(n, 8, 3\)"),  # floats are taken as logits
 ])
 def test_discrete_predict_rejects_bad_designs(tfbind8, bad, pattern):

@@ -4,8 +4,8 @@ semantics, and the ``max_samples`` subsample.
 design-bench is the reference: we run its own ``design_bench.make`` (through ``import_design_bench``) on the same
 files and compare x, y, oracle values and normalization bounds. Its TF-Bind-10 build on the real 8.3M rows takes
 minutes of pure-Python loops, so the full-data reference (design-bench's outputs, not ours) is computed once per
-(data files, design-bench version) and kept in pytest's cache; a design-bench build on an 84-shard miniature of the
-same layout runs live on every test run.
+(data files, design-bench version) and cached beside the data cache; a design-bench build on an 84-shard
+miniature of the same layout runs live on every test run.
 """
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 
 import mbo_lib
+from mbo_lib.config import cache_dir
 from mbo_lib.tasks import make
 from mbo_lib.tasks import tfbind8 as tfbind8_module
 from mbo_lib.tasks.design_bench_compat import import_design_bench, set_design_bench_data_dir
@@ -258,17 +259,22 @@ def tfbind10_queries():
 
 
 @pytest.fixture(scope="module")
-def db_tfbind10_reference(request, design_bench, tfbind10_data_dir, tfbind10_queries):
-    """design-bench's TF-Bind-10 outputs, cached in pytest's cache keyed by the data files and design-bench version.
+def db_tfbind10_reference(design_bench, tfbind10_data_dir, tfbind10_queries):
+    """design-bench's TF-Bind-10 outputs, computed once and kept next to the data cache (``MBO_CACHE_DIR``, where
+    CI keeps its unpacked data too), keyed by the data files, the queries and design-bench's version.
 
-    ``pytest --cache-clear`` (or ``MBO_REBUILD_DESIGN_BENCH_REFERENCE=1``) recomputes them from design-bench.
+    Delete ``<cache>/test_reference/`` or set ``MBO_REBUILD_DESIGN_BENCH_REFERENCE=1`` to recompute them.
     """
-    key = f"mbo_lib/design_bench_tfbind10/{_fingerprint(tfbind10_data_dir)}-{sha256(tfbind10_queries)[:16]}"
-    cached = request.config.cache.get(key, None)
-    if cached is None or os.environ.get("MBO_REBUILD_DESIGN_BENCH_REFERENCE") == "1":
-        cached = _design_bench_tfbind10_reference(design_bench, tfbind10_data_dir, tfbind10_queries)
-        request.config.cache.set(key, cached)
-    return cached
+    key = f"design_bench_tfbind10-{_fingerprint(tfbind10_data_dir)}-{sha256(tfbind10_queries)[:16]}"
+    path = cache_dir() / "test_reference" / f"{key}.json"
+    if path.exists() and os.environ.get("MBO_REBUILD_DESIGN_BENCH_REFERENCE") != "1":
+        return json.loads(path.read_text())
+    reference = _design_bench_tfbind10_reference(design_bench, tfbind10_data_dir, tfbind10_queries)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(reference))
+    tmp.replace(path)
+    return reference
 
 
 @pytest.fixture(scope="module")
