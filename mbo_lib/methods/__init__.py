@@ -1,5 +1,10 @@
 """Offline MBO methods, each = surrogate training through the shared trainer + a search. Registry by name."""
 from . import ga  # noqa: F401  (registers)
+from . import ga_ensemble  # noqa: F401  (registers)
+from . import coms  # noqa: F401  (registers)
+from . import reinforce  # noqa: F401  (registers)
+from . import bo_qei  # noqa: F401  (registers)
+from . import cma_es  # noqa: F401  (registers)
 from . import cbas  # noqa: F401  (registers)
 from . import mins  # noqa: F401  (registers)
 from . import matchopt  # noqa: F401  (registers)

@@ -1,0 +1,129 @@
+"""REINFORCE: policy-gradient search against an ensemble of 5 Gaussian surrogates (design-baselines' baseline).
+
+1. Train design-baselines' search ensemble (:mod:`mbo_lib.methods.ensemble_surrogate`: 5 x ``Dense(256)``
+   LeakyReLU(0.3) Gaussian members, bootstrap rows) on z-scored inputs (logits for discrete tasks) and y.
+2. Fit a search distribution by REINFORCE (:mod:`mbo_lib.search.reinforce`) with reward = the ensemble's mean
+   prediction, Adam (``reinforce_lr``), ``iterations`` steps of ``reinforce_batch_size_*`` samples:
+
+   - continuous tasks: Gaussian over z-scored inputs, mean initialised at the mean of the top-128 designs,
+     fixed std ``exploration_std`` (0.1);
+   - discrete tasks: independent categoricals per position initialised at the class frequencies of the top-128
+     designs; sampled integers -> logits -> z-scored model inputs for the reward.
+3. The 128 candidates are a fresh sample from the final distribution (as design-baselines:
+   ``td.sample(solver_samples)``); ``record_steps`` snapshots are 128-sample draws at those iterations (from
+   generators of their own, so recording does not change the trajectory).
+
+Deviations from design-baselines (``reinforce/__init__.py``, ``nets.py``, ``experiments.py``):
+
+- **Discrete gradient bug not reproduced.** design-baselines computes
+  ``reduce_mean(-log_probs[:, tf.newaxis] * stop_gradient((ty - mean_y) / std_y))`` with ``log_probs`` of shape
+  ``B x L`` (one term per position) and ``ty`` of shape ``B x 1``: the product broadcasts to ``B x B x L``,
+  pairing every sample's log-probability with every sample's advantage. Its value is
+  ``-mean(log_probs) * mean(advantage)`` and the mean advantage is 0, so the gradient is zero up to float
+  rounding (which Adam then rescales into noise steps): the published discrete REINFORCE effectively samples
+  from its initial distribution, the top-128's position-wise frequencies. (The continuous branch has
+  ``log_probs`` of shape ``B`` and is correct.) We implement the intended per-sample estimator on both.
+- The discrete surrogate reads z-scored logits (our shared design space) instead of design-baselines'
+  integer-embedding ``ForwardModel`` (embedding 256).
+- Classes absent from the top-128 at a position start at ``log(1e-8)`` instead of ``-inf``.
+
+Profiles (paper = design-baselines' run scripts: batch 2048 on the continuous tasks, 256 on TF-Bind-8/10):
+
+=========  ======================  ========  ===========  ===========  ======  =========  ========
+profile    ensemble (hidden, ep.)  members   reinforce    batch        iters   expl. std  bootstrap
+                                             lr           cont./disc.
+=========  ======================  ========  ===========  ===========  ======  =========  ========
+smoke      32, 1 epoch             5         0.01         256 / 64     10      0.1        yes
+quick      256, 10 epochs          5         0.01         2048 / 256   200     0.1        yes
+paper      256, 100 epochs         5         0.01         2048 / 256   200     0.1        yes
+=========  ======================  ========  ===========  ===========  ======  =========  ========
+
+Ensemble training in every profile: Adam lr 1e-3, batch 100, 200 validation rows, LeakyReLU slope 0.3.
+"""
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from ..design_space import DesignSpace
+from ..search.reinforce import CategoricalSearch, GaussianSearch, reinforce_loss
+from ..surrogates import ensemble_objective
+from ..tasks.base import to_logits
+from .base import Method, MethodOutput, no_hooks
+from .ensemble_surrogate import ENSEMBLE_PAPER, ENSEMBLE_RANGES, train_search_ensemble
+from .registry import register
+
+_COMMON = dict(ENSEMBLE_PAPER, reinforce_lr=0.01, exploration_std=0.1, num_candidates=128)
+
+
+class DiscreteEncoder:
+    """Integer designs ``B x L`` (torch) -> z-scored flat logits ``B x D``, as ``DesignSpace.encode`` but in torch."""
+
+    def __init__(self, space: DesignSpace, device):
+        task = space.task
+        table = to_logits(np.arange(task.num_classes)[:, None], task.num_classes, task.soft_interpolation)[:, 0]
+        self.table = torch.as_tensor(table, device=device)  # C x (C-1): the logits of each class
+        self.mean = torch.as_tensor(space.x_mean, device=device)
+        self.std = torch.as_tensor(space.x_std, device=device)
+
+    def __call__(self, designs: torch.Tensor) -> torch.Tensor:
+        flat = self.table[designs].reshape(designs.shape[0], -1)
+        return (flat - self.mean) / self.std
+
+
+@register
+class REINFORCE(Method):
+    name = "REINFORCE"
+    profiles = {
+        "smoke": dict(_COMMON, ensemble_hidden=[32], ensemble_epochs=1, reinforce_batch_size_continuous=256,
+                      reinforce_batch_size_discrete=64, iterations=10, record_steps=[0, 5, 10]),
+        "quick": dict(_COMMON, ensemble_epochs=10, reinforce_batch_size_continuous=2048,
+                      reinforce_batch_size_discrete=256, iterations=200, record_steps=[0, 50, 100, 150, 200]),
+        "paper": dict(_COMMON, ensemble_epochs=100, reinforce_batch_size_continuous=2048,
+                      reinforce_batch_size_discrete=256, iterations=200, record_steps=[0, 50, 100, 150, 200]),
+    }
+    ranges = dict(ENSEMBLE_RANGES, reinforce_lr=(0.0, 100.0), exploration_std=(1e-8, 1e3), num_candidates=(1, 100000),
+                  reinforce_batch_size_continuous=(2, 1 << 20), reinforce_batch_size_discrete=(2, 1 << 20),
+                  iterations=(0, 100000), record_steps=(0, 100000))
+
+    def run(self, task, hp, *, seed, device, progress=None, hooks=no_hooks) -> MethodOutput:
+        space = DesignSpace(task, normalize_x=True, normalize_y=True)
+        x, y = space.encode(task.x), space.encode_y(task.y)
+        ensemble, logs = train_search_ensemble(space, x, y, hp, seed=seed, device=device, progress=progress,
+                                               hooks=hooks, desc=f"REINFORCE ensemble {task.task_id}")
+        reward_of_inputs = ensemble_objective(ensemble, "mean")
+        top = space.top_k(hp["num_candidates"])
+        if task.is_discrete:
+            search = CategoricalSearch.from_designs(task.x[top], task.num_classes, device=device)
+            encoder = DiscreteEncoder(space, device)
+            batch_size = hp["reinforce_batch_size_discrete"]
+            to_inputs, to_designs = encoder, (lambda s: s.cpu().numpy().astype(np.int32))
+        else:
+            search = GaussianSearch(torch.as_tensor(x[top], device=device).mean(0), hp["exploration_std"])
+            batch_size = hp["reinforce_batch_size_continuous"]
+            to_inputs, to_designs = (lambda s: s), (lambda s: space.decode(s.cpu().numpy()))
+        optimizer = torch.optim.Adam(search.parameters(), lr=hp["reinforce_lr"])
+        generator = torch.Generator(device=device).manual_seed(seed)
+
+        def draw(tag: int) -> torch.Tensor:  # 128 candidates from a generator of their own
+            return search.sample(hp["num_candidates"], torch.Generator(device=device).manual_seed(seed * 100003 + tag))
+
+        snaps, mean_rewards = {}, []
+        for it in range(hp["iterations"] + 1):
+            if it in hp["record_steps"]:
+                snaps[it] = to_designs(draw(it))
+            if it == hp["iterations"]:
+                break
+            samples = search.sample(batch_size, generator)
+            with torch.no_grad():
+                reward = reward_of_inputs(to_inputs(samples))
+            loss = reinforce_loss(search.log_prob(samples), reward)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            mean_rewards.append(round(float(reward.mean()), 6))
+        final = draw(hp["iterations"])
+        candidate_inputs = to_inputs(final).detach().cpu().numpy()
+        return MethodOutput(designs=to_designs(final), steps=snaps, train_logs=logs,
+                            extras={"batch_size": batch_size, "mean_reward_per_iteration": mean_rewards},
+                            surrogate=ensemble, candidate_inputs=candidate_inputs)
