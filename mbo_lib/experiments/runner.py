@@ -37,6 +37,20 @@ def load_task(task_id: str, task_kwargs: dict | None = None) -> Task:
     return _cached_task(resolve_task_id(task_id), json.dumps(task_kwargs or {}, sort_keys=True))
 
 
+@functools.lru_cache(maxsize=1)
+def code_revision() -> str | None:
+    """The git commit of the code this process loaded (read once, at the first run), ``-dirty`` if ``mbo_lib/``
+    had uncommitted changes then; ``None`` outside a checkout."""
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO_ROOT, capture_output=True,
+                                text=True, timeout=5).stdout.strip() or None
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "mbo_lib"], cwd=REPO_ROOT, capture_output=True,
+                               text=True, timeout=5).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return f"{commit}-dirty" if commit and dirty else commit
+
+
 def environment_info(device: torch.device) -> dict:
     """Package versions, device and code revision, stored in every record."""
     versions = {}
@@ -45,11 +59,7 @@ def environment_info(device: torch.device) -> dict:
             versions[pkg] = metadata.version(pkg)
         except metadata.PackageNotFoundError:
             versions[pkg] = None
-    try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO_ROOT, capture_output=True,
-                                text=True, timeout=5).stdout.strip() or None
-    except (OSError, subprocess.SubprocessError):
-        commit = None
+    commit = code_revision()
     return {"python": sys.version.split()[0], "platform": platform.platform(), "device": str(device),
             "device_name": torch.cuda.get_device_name(device) if device.type == "cuda" else platform.processor(),
             "torch_threads": torch.get_num_threads(), "packages": versions, "git_commit": commit}
