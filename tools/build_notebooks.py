@@ -24,7 +24,7 @@ SRC = ROOT / "notebooks" / "src"
 OUT = ROOT / "notebooks"
 
 
-def build(name: str, execute: bool, profile: str) -> Path:
+def build(name: str, execute: bool, profile: str, compute_missing: bool = True) -> Path:
     nb = jupytext.read(SRC / f"{name}.py")
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.metadata.pop("jupytext", None)
@@ -33,7 +33,11 @@ def build(name: str, execute: bool, profile: str) -> Path:
     if execute:
         env = os.environ.setdefault("MBO_PROGRESS", "0")
         del env
-        pm.execute_notebook(str(out), str(out), parameters={"profile": profile}, cwd=str(OUT), kernel_name="python3",
+        params = {"profile": profile}
+        declared = pm.inspect_notebook(str(out))
+        if not compute_missing and "compute_missing" in declared:
+            params["compute_missing"] = False
+        pm.execute_notebook(str(out), str(out), parameters=params, cwd=str(OUT), kernel_name="python3",
                             progress_bar=False)
         nb = nbformat.read(out, as_version=4)
         nb.metadata.pop("papermill", None)
@@ -49,6 +53,8 @@ def main(argv=None) -> int:
     parser.add_argument("names", nargs="*", help="notebook names (default: all in notebooks/src)")
     parser.add_argument("--no-execute", action="store_true", help="convert only")
     parser.add_argument("--profile", default="quick", choices=["smoke", "quick", "paper"])
+    parser.add_argument("--no-compute", action="store_true",
+                        help="pass compute_missing=False to notebooks that declare it (render only existing records)")
     args = parser.parse_args(argv)
     names = args.names or sorted(p.stem for p in SRC.glob("*.py"))
     for name in names:
@@ -56,7 +62,7 @@ def main(argv=None) -> int:
             print(f"no such notebook source: {SRC / (name + '.py')}", file=sys.stderr)
             return 2
         print(f"building {name} ...", flush=True)
-        print(f"  -> {build(name, not args.no_execute, args.profile)}")
+        print(f"  -> {build(name, not args.no_execute, args.profile, not args.no_compute)}")
     return 0
 
 

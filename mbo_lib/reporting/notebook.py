@@ -32,6 +32,20 @@ def seeds_for(profile: str, seeds: list) -> list:
     return list(seeds)[:SMOKE_MAX_SEEDS] if profile == "smoke" else list(seeds)
 
 
+def load_records(specs, compute_missing: bool = True, device="auto", store=None) -> list[dict]:
+    """Records of ``specs``: ``run_grid`` (computes the missing ones) or, with ``compute_missing=False``,
+    only those already in the store (a line says how many are missing)."""
+    from ..experiments import RecordStore, run_grid
+
+    if compute_missing:
+        return run_grid(specs, store, device=device)
+    found = (store or RecordStore()).records(specs)
+    if len(found) < len(specs):
+        print(f"{len(specs) - len(found)} of {len(specs)} runs have no record yet (compute_missing=False): "
+              f"their cells show '—'")
+    return found
+
+
 def records_frame(records: list[dict]):
     """Records (from ``run_grid``) -> one row per run (spec fields + score summaries)."""
     import json

@@ -28,6 +28,7 @@ methods: list = ["GA", "GA-Ensemble-Mean", "GA-Ensemble-Min", "COMs", "REINFORCE
 paper_methods: list = ["GA", "COMs"]  # paper-profile records shown at the end (loaded, never computed here)
 paper_tasks: list = ["TFBind8-Exact-v0"]
 device: str = "auto"  # auto | cpu | cuda
+compute_missing: bool = True  # False: only load existing records; missing cells show "—"
 
 # %%
 # NBVAL_IGNORE_OUTPUT
@@ -49,7 +50,7 @@ rep.dataset_best_table(tasks, not_run)
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-records = ex.run_grid(ex.grid(runnable, methods, seeds, profile), device=dev)
+records = rep.load_records(ex.grid(runnable, methods, seeds, profile), compute_missing, dev)
 frame = rep.records_frame(records)
 print(f"{len(records)} runs at the {profile} profile; not run here: {not_run or 'none'}")
 
