@@ -49,6 +49,20 @@ batch 128, 10% validation; action divisor 10, clip 0.999; CQL discount 0.99, lr 
 10 sampled actions, automatic entropy tuning (target ``-d``); 128 candidates; OSEL k = 10.
 The quick profile's CQL is smaller (128-128, batch 128, 1,000 steps per p) so a run fits in minutes on one
 CPU core (benchmarks/results/pgs.md); its checkpoints are after RL epochs 1, 2, 3 (500, 750, 1000 steps).
+
+Differences from the official code (``yassineCh/PGS``), all deliberate:
+
+- OSEL embedding: the surrogate's penultimate layer (or the raw search space) instead of a separately trained
+  value-prediction-network encoder; the k-NN is fitted on all offline data in that embedding.
+- TD target: per-sample by default. The official ``conservative_sac.py`` adds ``B x 1`` rewards to ``B`` Q values,
+  which broadcasts to ``B x B`` (each Q regresses on the batch-mean reward); ``td_broadcast=True`` reproduces it.
+- One run sweeps every ``p`` of ``top_ps`` and lets OSEL choose (the official scripts run one ``p`` per launch and
+  choose afterwards with ``knn_evaluate.py``); seeds are per run (official: 42 only).
+- The VAE (TensorFlow in the official code) is a PyTorch port trained by its own loop (it is not a surrogate, so
+  the runner's hooks are not applied to it); the surrogate's 10% validation split is drawn by the shared trainer.
+- CQL is our own PyTorch implementation of the official loss (same networks, init, importance-sampled CQL(H),
+  ``-d`` target entropy, update order); d3rlpy's CQL runs at the same speed on CPU here (benchmarks/results/pgs.md)
+  but differs in details and needs materialized ``N T x d`` arrays and pinned gym packages.
 """
 from __future__ import annotations
 
