@@ -2,7 +2,7 @@
 absent tasks as "not run" with the reason instead of failing."""
 from __future__ import annotations
 
-from ..errors import MBOError
+from ..errors import MBOError, MissingDataError, MissingDependencyError
 from ..tasks import resolve_task_id
 from ..tasks.design_bench_tasks import DESIGN_BENCH_FILE_TASKS
 
@@ -16,9 +16,13 @@ def task_status(task_id: str) -> tuple[bool, str]:
         task = load_task(tid)
         if tid in DESIGN_BENCH_FILE_TASKS:
             task.oracle._task = task.oracle._task or task.oracle._build()
+    except MissingDataError:
+        return False, "data files not found under MBO_DATA_DIR (see the README, section Data)"
+    except MissingDependencyError as exc:
+        needs = getattr(DESIGN_BENCH_FILE_TASKS.get(tid), "needs", None)
+        return False, f"oracle unavailable here (needs {needs})" if needs else f"oracle unavailable: {exc}"[:200]
     except MBOError as exc:
-        first = str(exc).split(". ")[0]
-        return False, f"{type(exc).__name__}: {first}"
+        return False, f"{type(exc).__name__}: {exc}"[:200]
     return True, ""
 
 
