@@ -12,9 +12,9 @@ registered or fixed while the grid runs is picked up by the next child:
 
     while nice .venv/bin/python tools/ignite_grid.py --worker 0; [ $? -ne 0 ]; do sleep 1; done
 
-Exit codes: 0 all done; 3 more to run; 4 only unregistered methods left (retry later). Worker 1 takes (r), (b) (seeds 0-1, then
-2-3), (c) first and (a) from the end. A lock file per spec keeps two workers off the same run. One line per run goes to
-``--log`` (wall time of the whole ``run_spec`` call, including building the task).
+Exit codes: 0 all done; 3 more to run; 4 only unregistered methods left (retry later). Worker 1 takes (r) and
+(b) for seeds 0-1 first, then helps with (a), then the rest. A lock file per spec keeps two workers off the same
+run. One line per run goes to ``--log`` (wall time of the whole ``run_spec`` call, including building the task).
 """
 from __future__ import annotations
 
@@ -73,7 +73,7 @@ def main() -> int:
     a, b, c = ([(spec, main_store) for spec in q] for q in (a, b, c))
     two = lambda q: [x for x in q if x[0].seed < 2]  # noqa: E731  (seeds 0-1 of a queue first)
     rest = lambda q: [x for x in q if x[0].seed >= 2]  # noqa: E731
-    order = a + r + b + c if args.worker == 0 else two(r) + two(b) + rest(r) + rest(b) + c + a[::-1]
+    order = a + r + b + c if args.worker == 0 else two(r) + two(b) + a + rest(r) + rest(b) + c
     Path(args.locks).mkdir(parents=True, exist_ok=True)
     Path(args.log).parent.mkdir(parents=True, exist_ok=True)
     ran, unregistered = 0, 0

@@ -103,9 +103,11 @@ def gains(frame: pd.DataFrame, methods: Sequence[str], tasks: Sequence[str], per
     return out
 
 
-def gain_table(g: pd.DataFrame, not_run: dict[str, str] | None = None, digits: int = 3) -> pd.DataFrame:
+def gain_table(g: pd.DataFrame, not_run: dict[str, str] | None = None, digits: int = 3,
+               wide: bool = False) -> pd.DataFrame:
     """Display form of :func:`gains`: without / with as mean ± std, gain as ``+1.23%``, ``n`` paired seeds;
-    tasks in ``not_run`` show ``"not run: <reason>"``; missing cells ``"—"``."""
+    tasks in ``not_run`` show ``"not run: <reason>"``; missing cells ``"—"``. ``wide``: one row per method,
+    columns (task, without / with / gain % / n) as in the paper's table."""
     rows = []
     for _, r in g.iterrows():
         short = SHORT_NAMES.get(r["task"], r["task"])
@@ -118,7 +120,13 @@ def gain_table(g: pd.DataFrame, not_run: dict[str, str] | None = None, digits: i
                         "with": fmt_pm(r["with_mean"], r["with_std"], digits),
                         "gain %": "—" if np.isnan(r["gain"]) else f"{r['gain']:+.2f}%", "n": int(r["n"])})
         rows.append(row)
-    return pd.DataFrame(rows, columns=["method", "task", "without", "with", "gain %", "n"])
+    table = pd.DataFrame(rows, columns=["method", "task", "without", "with", "gain %", "n"])
+    if not wide:
+        return table
+    order = list(dict.fromkeys(table.task))
+    out = table.set_index(["method", "task"]).unstack("task").swaplevel(axis=1)
+    out = out.reindex(columns=pd.MultiIndex.from_product([order, ["without", "with", "gain %", "n"]]))
+    return out.reindex(list(dict.fromkeys(table.method)))
 
 
 def gain_summary(g: pd.DataFrame, tol: float = UNCHANGED_TOL) -> dict:
@@ -219,6 +227,16 @@ def steps_frame(records: list[dict], percentile: int = 100) -> pd.DataFrame:
              "regularizer": (r["spec"].get("regularizer") or {}).get("name", ""), "step": p["step"], value: p[value]}
             for r in records for p in r.get("curve", [])]
     return pd.DataFrame(rows, columns=["task", "method", "seed", "regularizer", "step", value])
+
+
+def paired_steps(steps: pd.DataFrame) -> pd.DataFrame:
+    """Rows of :func:`steps_frame` whose (task, method, seed) has a run with every regularizer present for that
+    (task, method), so plain and regularized curves average over the same seeds."""
+    if steps.empty:
+        return steps
+    per_seed = steps.groupby(["task", "method", "seed"]).regularizer.transform("nunique")
+    per_method = steps.groupby(["task", "method"]).regularizer.transform("nunique")
+    return steps[per_seed == per_method]
 
 
 def plot_steps(steps: pd.DataFrame, method: str, ax=None, percentile: int = 100):

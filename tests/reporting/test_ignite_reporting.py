@@ -38,6 +38,8 @@ def test_gains_use_only_paired_seeds_and_the_papers_formula():
     table = ig.gain_table(g, not_run={"TFBind10-Exact-v0": "no data"})
     assert list(table["gain %"]) == [f"{(0.8 - 0.7) / 0.7 * 100:+.2f}%", "—"]
     assert table.loc[0, "without"] == "0.700 ± 0.100"
+    wide = ig.gain_table(g, wide=True)
+    assert list(wide.index) == ["GA", "COMs"] and wide.loc["GA", ("TFBind8", "gain %")] == table.loc[0, "gain %"]
 
 
 def test_gain_table_marks_not_run_tasks():
@@ -103,6 +105,8 @@ def test_steps_frame_and_table():
     assert len(steps) == 6
     table = ig.steps_table(steps)
     assert table.loc[("GA", "plain"), 0] == "0.450 ± 0.050" and table.loc[("GA", "ignite2"), 10] == "0.700 ± 0.000"
+    paired = ig.paired_steps(steps)  # seed 1 has no IGNITE-2 run
+    assert sorted(paired.seed.unique()) == [0] and len(paired) == 4
 
 
 def test_load_records_without_compute_returns_only_existing(tmp_path):

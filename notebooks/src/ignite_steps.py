@@ -1,0 +1,72 @@
+# %% [markdown]
+# # IGNITE-2: score along the gradient ascent, with and without the regularizer
+#
+# Dao et al. (NeurIPS 2024) plot the normalized score of the candidates against the number of gradient-ascent
+# steps for gradient-based optimizers with and without IGNITE-2 (a fixed penalty `lambda = 0.01` on
+# `rho * ||grad_w h||`, `rho = r = 0.2`): a smoother surrogate should keep improving, or degrade less, as the
+# search moves away from the data. We do this for COMs and GA on TF-Bind-8.
+#
+# **Protocol**: the runner scores the 128 candidates at each method's `record_steps` (printed below; the sizes of
+# each profile are in the method's docstring); 100th percentile, normalized with the full-dataset bounds;
+# lines are means and bands ± population std over the n seeds run both plain and with the regularizer (n in
+# the legend).
+
+# %%
+import matplotlib.pyplot as plt
+from IPython.display import Markdown, display
+
+import mbo_lib as mbo
+import mbo_lib.experiments as ex
+import mbo_lib.reporting as rep
+import mbo_lib.reporting.ignite as ig
+from mbo_lib.methods import method_names
+
+# %% tags=["parameters"]
+profile: str = "quick"  # smoke | quick | paper
+seeds: list = [0, 1, 2, 3]  # one run per seed and variant
+tasks: list = ["TFBind8-Exact-v0"]  # design-bench ids
+methods: list = ["COMs", "GA"]  # gradient-ascent optimizers
+variants: list = ["ignite2"]  # regularizers compared with plain ("ignite" optional)
+compute_missing: bool = True  # False: only load existing records; missing runs are left out (n shows it)
+device: str = "auto"  # auto | cpu | cuda
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+dev = rep.setup(profile, device)
+seeds = rep.seeds_for(profile, seeds)  # smoke (CI) keeps two seeds
+methods = [m for m in methods if m in method_names()]
+runnable, not_run = rep.split_available(tasks)
+specs = ex.grid(runnable, methods, seeds, profile)
+for v in variants:
+    specs += ex.grid(runnable, methods, seeds, profile, regularizer={"name": v})
+records = ig.load_records(specs, compute_missing, dev)
+steps = ig.paired_steps(ig.steps_frame(records))  # only seeds run with every variant
+print(f"{len(records)} of {len(specs)} runs present; not run here: {not_run or 'none'}")
+print("recorded steps:", {m: sorted(steps[steps.method == m].step.unique().tolist()) for m in methods})
+
+# %% [markdown]
+# ## Score at each recorded step (mean ± std over seeds)
+
+# %% tags=["report"]
+# NBVAL_CHECK_OUTPUT
+ig.steps_table(steps)
+
+# %% [markdown]
+# ## Figure
+# Normalized 100th-percentile score of the 128 candidates vs gradient-ascent step, plain vs IGNITE-2; line: mean
+# over seeds, band: ± population std, n seeds in the legend.
+
+# %% tags=["report"]
+fig, axes = plt.subplots(1, max(len(methods), 1), figsize=(4.5 * max(len(methods), 1), 3.4), squeeze=False)
+for ax, method in zip(axes[0], methods):
+    ig.plot_steps(steps, method, ax=ax)
+    ax.set_title(f"{method}, {', '.join(runnable)}, {profile}")
+fig.tight_layout()
+
+# %%
+lines = []
+for (method, reg), g in steps.groupby(["method", "regularizer"]):
+    m = g.groupby("step").norm_p100.mean()
+    lines.append(f"- {method} {reg or 'plain'}: {m.iloc[0]:.3f} at step {m.index[0]}, best {m.max():.3f} at step "
+                 f"{m.idxmax()}, {m.iloc[-1]:.3f} at the last step {m.index[-1]} (n={g.seed.nunique()}).")
+display(Markdown("\n".join(lines) or "No runs yet."))
