@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from mbo_lib.design_space import DesignSpace  # noqa: E402
 from mbo_lib.objectives.regression import gaussian_nll  # noqa: E402
 from mbo_lib.surrogates import GaussianMLP, TrainConfig, train_ensemble  # noqa: E402
-from mbo_lib.surrogates.ensemble import BATCHED_MAX_WIDTH_CPU  # noqa: E402
+from mbo_lib.surrogates.ensemble import BATCHED_WIDTH_CAP_CPU, BATCHED_WIDTH_PER_THREAD_CPU  # noqa: E402
 from mbo_lib.tasks import make  # noqa: E402
 
 CASES = [  # (label, hidden, rows (None = all), repeats)
@@ -94,7 +94,12 @@ def main() -> None:
         "time). Both paths train identical models (`tests/surrogates/test_ensemble.py`). Speed-up = sequential / batched.",
         "",
         f"`train_ensemble(batched='auto')` uses the batched path on CPU when every hidden layer is at most "
-        f"{BATCHED_MAX_WIDTH_CPU} wide (always on CUDA), and the sequential path otherwise or when hooks are given.",
+        f"min({BATCHED_WIDTH_PER_THREAD_CPU} x torch threads, {BATCHED_WIDTH_CAP_CPU}) wide (always on CUDA), and the "
+        "sequential path otherwise or when hooks are given.",
+        "",
+        "On a shared machine (load above the core count) use `--threads 1` and read the CPU-time columns: with 2",
+        "threads under oversubscription every OpenMP op waits for a descheduled thread (a 5 x 128 x 24 matmul took",
+        "~20 ms instead of ~0.02 ms here), so 2-thread timings measure the other jobs, not the code.",
         "",
     ]
     sections = {}

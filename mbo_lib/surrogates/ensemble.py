@@ -6,7 +6,7 @@ into the per-candidate score a search climbs (``mean`` or ``min`` over members).
 :func:`train_ensemble` has two execution paths with the same results (to float rounding):
 
 - *sequential*: each member through :func:`~mbo_lib.surrogates.trainer.train_surrogate`, one after another;
-- *batched*: all members at once with stacked weights (``M x out x in``, one ``torch.baddbmm`` per layer) and
+- *batched*: all members at once with stacked weights (``M x in x out``, one ``torch.baddbmm`` per layer) and
   one Adam over the stacked tensors. Adam is elementwise and the summed loss gives each member's slice its own
   gradient, so every member sees exactly the updates it would get alone (same init, same bootstrap rows, same
   validation split and minibatch order from its own seed). Validation metrics are computed on the real member
@@ -16,9 +16,9 @@ The batched path covers what the baselines train: :class:`~mbo_lib.surrogates.mo
 :class:`~mbo_lib.surrogates.models.MLP` members of one architecture, with the ``gaussian_nll`` or ``mse`` loss,
 and **no hooks**. With hooks (IGNITE needs per-member parameter gradients and its own dual variable per member)
 or any other model/loss it falls back to the sequential path. ``batched="auto"`` picks batched on CUDA and, on
-CPU, when the widest hidden layer is at most :data:`BATCHED_MAX_WIDTH_CPU` (stacked matmuls beat separate ones
-for small layers; at width 2048 the per-member GEMMs already use the cores and stacking is slower, see
-``benchmarks/results/ensemble.md``).
+CPU, when the widest hidden layer is at most :func:`batched_max_width_cpu` (512 x torch threads, at most 1024):
+stacking saves per-step Python/dispatch overhead, which dominates for narrow layers; for wide layers the
+per-member GEMMs already keep the cores busy and the batched matmul is slower (``benchmarks/results/ensemble.md``).
 """
 from __future__ import annotations
 
@@ -36,7 +36,10 @@ from .models import GaussianMLP, MLP
 from .trainer import (LossTerm, TrainConfig, TrainingHook, TrainingLog, progress_enabled, shuffled_minibatches,
                       split_validation, train_surrogate, validation_metrics)
 
-BATCHED_MAX_WIDTH_CPU = 1024  # batched on CPU iff every hidden layer is at most this wide (benchmarks/bench_ensemble.py)
+# CPU: batched iff every hidden layer is at most min(512 x torch threads, 1024) wide (benchmarks/bench_ensemble.py:
+# 1 thread: width 512 -> 1.17x, 1024 -> 1.04x, 2048 -> 0.72x; 2 cores: 512 -> 1.6x, 2048 -> 0.84x).
+BATCHED_WIDTH_PER_THREAD_CPU = 512
+BATCHED_WIDTH_CAP_CPU = 1024
 ELEMENTWISE_ACTIVATIONS = (nn.ReLU, nn.LeakyReLU, nn.Tanh, nn.ELU)
 
 
@@ -161,11 +164,16 @@ def batched_unsupported_reason(members: Sequence[nn.Module], loss: LossTerm,
     return ""
 
 
+def batched_max_width_cpu() -> int:
+    """The widest hidden layer for which the batched path is used on CPU (scales with torch's thread count)."""
+    return min(BATCHED_WIDTH_PER_THREAD_CPU * torch.get_num_threads(), BATCHED_WIDTH_CAP_CPU)
+
+
 def _batched_is_faster(members: Sequence[nn.Module], device: torch.device) -> bool:
     if device.type == "cuda":
         return True
     widths = [layer.out_features for layer in _layers(members[0])[:-1] if isinstance(layer, nn.Linear)]
-    return max(widths, default=0) <= BATCHED_MAX_WIDTH_CPU
+    return max(widths, default=0) <= batched_max_width_cpu()
 
 
 class _StackedNet(nn.Module):
@@ -178,7 +186,8 @@ class _StackedNet(nn.Module):
         for k, layer in enumerate(layers):
             if isinstance(layer, nn.Linear):
                 self.kinds.append("linear")
-                self.weights.append(nn.Parameter(torch.stack([_layers(m)[k].weight.detach() for m in members]).clone()))
+                # M x in x out (contiguous): x @ W needs no transposed view, whose backward is ~1.6x slower
+                self.weights.append(nn.Parameter(torch.stack([_layers(m)[k].weight.detach().T for m in members])))
                 self.biases.append(nn.Parameter(torch.stack([_layers(m)[k].bias.detach() for m in members])[:, None, :].clone()))
             else:
                 self.kinds.append(layer)  # shared elementwise activation module
@@ -191,7 +200,7 @@ class _StackedNet(nn.Module):
         k = 0
         for kind in self.kinds:
             if kind == "linear":
-                x = torch.baddbmm(self.biases[k], x, self.weights[k].transpose(1, 2))
+                x = torch.baddbmm(self.biases[k], x, self.weights[k])
                 k += 1
             else:
                 x = kind(x)
@@ -225,7 +234,7 @@ class _StackedNet(nn.Module):
         for i, m in enumerate(members):
             linears = [layer for layer in _layers(m) if isinstance(layer, nn.Linear)]
             for layer, w, b in zip(linears, self.weights, self.biases):
-                layer.weight.copy_(w[i])
+                layer.weight.copy_(w[i].T)
                 layer.bias.copy_(b[i, 0])
             if self.gaussian:
                 m.max_logstd.copy_(self.max_logstd[i])

@@ -5,7 +5,7 @@ import torch
 from mbo_lib.errors import InvalidInputError
 from mbo_lib.objectives.regression import gaussian_nll, mse
 from mbo_lib.surrogates import MLP, Ensemble, GaussianMLP, TrainConfig, TrainingHook, ensemble_objective, train_ensemble
-from mbo_lib.surrogates.ensemble import BATCHED_MAX_WIDTH_CPU, _batched_is_faster, batched_unsupported_reason
+from mbo_lib.surrogates.ensemble import _batched_is_faster, batched_max_width_cpu, batched_unsupported_reason
 
 
 def data(n=600, d=6, seed=0):
@@ -79,7 +79,8 @@ def test_batched_path_is_chosen_only_where_it_applies():
     wide = [GaussianMLP(6, [2048, 2048]) for _ in range(2)]
     assert batched_unsupported_reason(small, gaussian_nll) == ""
     assert _batched_is_faster(small, torch.device("cpu"))
-    assert not _batched_is_faster(wide, torch.device("cpu")) and 2048 > BATCHED_MAX_WIDTH_CPU
+    assert batched_max_width_cpu() == min(512 * torch.get_num_threads(), 1024)
+    assert not _batched_is_faster(wide, torch.device("cpu"))
     assert _batched_is_faster(wide, torch.device("cuda"))
     assert "loss" in batched_unsupported_reason(small, lambda m, x, y: (m(x).mean(), {}))
     assert "differ" in batched_unsupported_reason([GaussianMLP(6, [8]), GaussianMLP(6, [9])], gaussian_nll)
