@@ -111,3 +111,25 @@ def dataset_best_table(task_ids: Sequence[str], not_run: dict[str, str] | None =
             row[src] = "—" if pub.empty else f"{float(pub['mean'].iloc[0]):.3f}"
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def variant_table(frame: pd.DataFrame, variant_col: str, variants: Sequence[str], percentiles: Sequence[int] = (100, 50),
+                  digits: int = 3) -> pd.DataFrame:
+    """Ours per task and percentile for each variant of a method (e.g. MATCH-OPT with alpha = 1 vs 0), with the
+    difference of every variant from the first. Cells: mean ± population std over seeds (n in its own column)."""
+    rows = []
+    df = frame.assign(task=frame["task"].map(lambda t: SHORT_NAMES.get(t, t)))
+    for task in df["task"].unique():
+        for p in percentiles:
+            row = {"task": task, "percentile": p}
+            means = {}
+            for v in variants:
+                vals = df[(df.task == task) & (df[variant_col] == v)][f"norm_p{p}"]
+                row[v] = fmt_pm(vals.mean(), vals.std(ddof=0), digits) if len(vals) else "—"
+                row[f"n ({v})"] = len(vals)
+                means[v] = vals.mean() if len(vals) else np.nan
+            for v in variants[1:]:
+                d = means[v] - means[variants[0]]
+                row[f"Δ {v} − {variants[0]}"] = "—" if np.isnan(d) else f"{d:+.{digits}f}"
+            rows.append(row)
+    return pd.DataFrame(rows)
