@@ -22,8 +22,9 @@ top-128 of the data).
 Acquisition: ``qEI`` (``qExpectedImprovement``), as design-baselines, so our numbers describe the published
 algorithm; ``acquisition="qLogEI"`` switches to BoTorch's ``qLogExpectedImprovement``, whose log-space smoothing
 keeps gradients alive where qEI is flat (BoTorch recommends it and warns about qEI). The GP is BoTorch 0.18's
-``SingleTaskGP`` with known noise, ``Normalize`` inputs and ``Standardize`` outcomes (design-baselines used the
-older ``FixedNoiseGP`` without transforms, warm-started from the previous round's hyperparameters).
+``SingleTaskGP`` with known noise, ``Normalize`` inputs and ``Standardize`` outcomes, each round's fit warm-started
+from the previous round's hyperparameters (design-baselines: the older ``FixedNoiseGP`` without transforms, also
+warm-started).
 
 Profiles (paper = design-baselines' run scripts):
 

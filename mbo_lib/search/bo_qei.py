@@ -10,7 +10,8 @@ Each iteration (design-baselines ``bo_qei/__init__.py``, BoTorch):
 
 The GP is BoTorch's ``SingleTaskGP`` with fixed noise, inputs scaled to the unit cube by ``Normalize(bounds)`` and
 outcomes standardized (BoTorch's recommended set-up; design-baselines' ``FixedNoiseGP`` of an older BoTorch had no
-transforms). It is refit from scratch every iteration. Warnings of the fit and of the acquisition optimizer are
+transforms). Each round's fit starts from the previous round's kernel and mean hyperparameters, as design-baselines
+warm-starts from the previous ``state_dict`` (the outcome standardization is recomputed on the new data). Warnings of the fit and of the acquisition optimizer are
 collected (``info["warnings"]``) instead of printed; a fit that fails keeps the GP's initial hyperparameters and an
 acquisition optimization that raises ``RuntimeError`` ends the loop early, as design-baselines does.
 
@@ -61,16 +62,21 @@ def bo_qei_search(black_box: Callable[[torch.Tensor], torch.Tensor], train_x: to
     train_x, train_y, bounds = train_x.double(), train_y.double(), bounds.double()
     noise = torch.Generator(device=train_x.device).manual_seed(seed)
     info = {"rounds": 0, "warnings": [], "fit_failures": 0, "stopped_early": None}
+    previous = None  # the last fit's kernel and mean hyperparameters: the next fit starts there (design-baselines)
     for it in range(iterations):
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             model = SingleTaskGP(train_x, train_y, train_Yvar=torch.full_like(train_y, noise_se ** 2),
                                  input_transform=Normalize(train_x.shape[-1], bounds=bounds),
                                  outcome_transform=Standardize(m=1))
+            if previous is not None:
+                model.covar_module.load_state_dict(previous[0])
+                model.mean_module.load_state_dict(previous[1])
             try:
                 fit_gpytorch_mll(ExactMarginalLogLikelihood(model.likelihood, model))
             except ModelFittingError:
                 info["fit_failures"] += 1
+            previous = (model.covar_module.state_dict(), model.mean_module.state_dict())
             sampler = SobolQMCNormalSampler(sample_shape=torch.Size([mc_samples]), seed=seed * 1000 + it)
             acq_class = qExpectedImprovement if acquisition == "qEI" else qLogExpectedImprovement
             acq = acq_class(model=model, best_f=train_y.max(), sampler=sampler)
