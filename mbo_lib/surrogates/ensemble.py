@@ -95,8 +95,8 @@ def train_ensemble(make_model: Callable[[int], nn.Module], num_members: int, x, 
         bootstrap: resample the rows with replacement per member.
         device: where to train.
         progress: tqdm bars (default: on unless ``MBO_PROGRESS=0``).
-        batched: ``"auto"`` (default; see the module docstring), ``True`` (batched; raises if the members, loss or
-            hooks do not allow it) or ``False`` (sequential).
+        batched: ``"auto"`` (default; see the module docstring; a single member always trains sequentially),
+            ``True`` (batched; raises if the members, loss or hooks do not allow it) or ``False`` (sequential).
 
     Returns:
         ``(Ensemble, [TrainingLog per member])``; the ensemble is on ``device`` in eval mode.
@@ -118,7 +118,8 @@ def train_ensemble(make_model: Callable[[int], nn.Module], num_members: int, x, 
     reason = batched_unsupported_reason(members, loss, member_hooks)
     if batched is True and reason:
         raise InvalidInputError(f"batched ensemble training is not possible here: {reason}")
-    use_batched = batched is True or (batched == "auto" and not reason and _batched_is_faster(members, device))
+    use_batched = batched is True or (batched == "auto" and not reason and num_members > 1
+                                      and _batched_is_faster(members, device))
     if use_batched:
         logs = _train_batched(members, x, y, rows, loss, config, seed, device, progress, desc)
     else:

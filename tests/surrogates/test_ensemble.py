@@ -74,6 +74,19 @@ def test_hooks_fall_back_to_sequential_and_each_member_gets_fresh_hooks():
         train_ensemble(lambda i: GaussianMLP(6, [8]), 2, x, y, gaussian_nll, CONFIG, hooks=factory, batched=True)
 
 
+def test_a_single_member_trains_sequentially_by_default(monkeypatch):
+    import mbo_lib.surrogates.ensemble as ensemble_module
+
+    def fail(*args, **kwargs):
+        raise AssertionError("batched path used")
+
+    monkeypatch.setattr(ensemble_module, "_train_batched", fail)
+    x, y = data(n=200)
+    train_ensemble(lambda i: GaussianMLP(6, [8]), 1, x, y, gaussian_nll, CONFIG, progress=False)
+    with pytest.raises(AssertionError, match="batched path used"):
+        train_ensemble(lambda i: GaussianMLP(6, [8]), 2, x, y, gaussian_nll, CONFIG, progress=False)
+
+
 def test_batched_path_is_chosen_only_where_it_applies():
     small = [GaussianMLP(6, [256, 256]) for _ in range(2)]
     wide = [GaussianMLP(6, [2048, 2048]) for _ in range(2)]
