@@ -23,6 +23,7 @@ from ..evaluation import gain_percent
 from ..objectives.ignite import IGNITE2_DEFAULTS, IgniteConfig
 from ..tasks import SHORT_NAMES
 from .tables import fmt_pm
+from .notebook import load_records  # noqa: F401  (re-exported: the notebooks call ig.load_records)
 
 HEADLINE_PATH = Path(__file__).resolve().parent.parent / "reference" / "ignite_headline.json"
 UNCHANGED_TOL = 0.1  # percent: a cell "stayed" when |gain| < this (the paper states no threshold)
@@ -34,16 +35,6 @@ def ignite_headline() -> dict:
     """The IGNITE paper's aggregate claims (counts, average / peak gain, sharpness reduction) with their source."""
     with open(HEADLINE_PATH) as f:
         return json.load(f)
-
-
-def load_records(specs, compute_missing: bool = True, device="auto", store=None) -> list[dict]:
-    """Records of ``specs``: ``run_grid`` (computes the missing ones) or, with ``compute_missing=False``,
-    only those already in the store."""
-    from ..experiments import RecordStore, run_grid
-
-    if compute_missing:
-        return run_grid(specs, store, device=device)
-    return (store or RecordStore()).records(specs)
 
 
 def ignite_params(regularizer: dict) -> dict:
