@@ -31,3 +31,18 @@ def tfbind10_data_dir() -> Path:
             pytest.fail(f"CI=true but {reason}", pytrace=False)
         pytest.skip(reason)
     return root
+
+
+def _load_run_all() -> None:
+    """Make the repository-root script run_all.py importable as ``run_all`` for the tests that exercise it."""
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    if "run_all" not in sys.modules:
+        spec = importlib.util.spec_from_file_location("run_all", Path(__file__).resolve().parent.parent / "run_all.py")
+        sys.modules["run_all"] = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(sys.modules["run_all"])
+
+
+_load_run_all()

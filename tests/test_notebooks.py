@@ -5,7 +5,6 @@ These checks are static and fast; executing the golden copies is nbval's job
 """
 from __future__ import annotations
 
-import importlib.util
 import sys
 from pathlib import Path
 
@@ -13,11 +12,7 @@ import nbformat
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-if "run_all" not in sys.modules:  # run_all.py is a script at the repository root, not in the package
-    _spec = importlib.util.spec_from_file_location("run_all", ROOT / "run_all.py")
-    sys.modules["run_all"] = importlib.util.module_from_spec(_spec)
-    _spec.loader.exec_module(sys.modules["run_all"])
-run_all = sys.modules["run_all"]
+run_all = sys.modules["run_all"]  # loaded once by tests/conftest.py (a script, not in the package)
 
 NOTEBOOKS = run_all.NOTEBOOKS_DIR
 GOLDEN = run_all.GOLDEN_DIR

@@ -3,7 +3,6 @@ exception, timeouts, the summary, the report, and golden copies."""
 from __future__ import annotations
 
 import base64
-import importlib.util
 import json
 import sys
 from pathlib import Path
@@ -13,11 +12,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 ROOT = Path(__file__).resolve().parent.parent
-if "run_all" not in sys.modules:  # run_all.py is a script at the repository root, not in the package
-    _spec = importlib.util.spec_from_file_location("run_all", ROOT / "run_all.py")
-    sys.modules["run_all"] = importlib.util.module_from_spec(_spec)
-    _spec.loader.exec_module(sys.modules["run_all"])
-run_all = sys.modules["run_all"]
+run_all = sys.modules["run_all"]  # loaded once by tests/conftest.py (a script, not in the package)
 
 PNG_B64 = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
 
