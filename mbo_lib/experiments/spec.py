@@ -42,6 +42,10 @@ class RunSpec:
             raise InvalidInputError(f"unknown profile {self.profile!r}; use one of {PROFILES}")
         if not isinstance(self.seed, int) or self.seed < 0:
             raise InvalidInputError(f"seed must be a non-negative int, got {self.seed!r}")
+        from ..objectives.regularizers import canonical_regularizer  # local: objectives imports the trainer
+
+        # parameters equal to the regularizer's defaults are dropped, so spelling them out keeps the same key
+        object.__setattr__(self, "regularizer", canonical_regularizer(self.regularizer))
 
     def as_dict(self) -> dict:
         return asdict(self)

@@ -10,11 +10,34 @@ from typing import Callable
 
 from ..errors import InvalidInputError
 from ..surrogates.trainer import TrainingHook
-from .ignite import ignite2_hook, ignite_hook
+from .ignite import IGNITE2_DEFAULTS, IgniteConfig, ignite2_hook, ignite_hook
 
 HookFactory = Callable[[], list[TrainingHook]]
 
 REGULARIZERS: dict[str, Callable[..., TrainingHook]] = {"ignite": ignite_hook, "ignite2": ignite2_hook}
+_DEFAULTS: dict[str, dict] = {"ignite": IgniteConfig().as_dict(),
+                              "ignite2": IgniteConfig(**IGNITE2_DEFAULTS).as_dict()}
+
+
+def canonical_regularizer(spec: dict) -> dict:
+    """``spec`` without the parameters that equal the named regularizer's defaults.
+
+    ``{"name": "ignite", "epsilon": 0.1}`` and ``{"name": "ignite"}`` are the same run, so they must share a record
+    key. An empty spec, an unknown name or a non-dict comes back unchanged (``regularizer_factory`` reports it).
+
+    Example:
+        >>> canonical_regularizer({"name": "ignite", "epsilon": 0.1, "eta_lambda": 0.01})
+        {'name': 'ignite', 'eta_lambda': 0.01}
+    """
+    if not isinstance(spec, dict) or spec.get("name") not in _DEFAULTS:
+        return spec
+    defaults = _DEFAULTS[spec["name"]]
+    def same(k, v) -> bool:  # 1 == 1.0 for numbers, but True is not 1 for the switches
+        d = defaults.get(k, object())
+        if isinstance(v, bool) or isinstance(d, bool):
+            return isinstance(v, bool) and isinstance(d, bool) and v == d
+        return type(v) in (int, float, str) and type(d) in (int, float, str) and v == d
+    return {"name": spec["name"], **{k: v for k, v in spec.items() if k != "name" and not same(k, v)}}
 
 
 def regularizer_factory(spec: dict) -> HookFactory:

@@ -56,3 +56,16 @@ def test_run_spec_skips_finished_runs(tmp_path, monkeypatch):
     for key in ("spec", "hyperparameters", "result", "timings", "environment", "curve", "train"):
         assert key in first
     assert first["environment"]["packages"]["torch"]
+
+
+def test_regularizer_defaults_do_not_change_the_key():
+    plain = RunSpec("TFBind8-Exact-v0", "GA", "quick", 0, regularizer={"name": "ignite"})
+    spelled = RunSpec("TFBind8-Exact-v0", "GA", "quick", 0,
+                      regularizer={"name": "ignite", "epsilon": 0.1, "eta_lambda": 1e-3, "clip_lambda": False})
+    assert spelled.key == plain.key and spelled.regularizer == {"name": "ignite"}
+    # IGNITE-2's own defaults (rho = 0.2) are dropped for ignite2 but are a real change for ignite
+    assert RunSpec("TFBind8-Exact-v0", "GA", regularizer={"name": "ignite2", "rho": 0.2}).regularizer == {"name": "ignite2"}
+    assert RunSpec("TFBind8-Exact-v0", "GA", regularizer={"name": "ignite", "rho": 0.2}).key != plain.key
+    # a bool is not a number: clip_lambda=1 is kept (and rejected later by the regularizer's own validation)
+    assert RunSpec("TFBind8-Exact-v0", "GA", regularizer={"name": "ignite", "clip_lambda": 1}).regularizer["clip_lambda"] == 1
+    assert RunSpec("TFBind8-Exact-v0", "GA", regularizer={"name": "ignite", "epsilon": 0.5}).regularizer["epsilon"] == 0.5
