@@ -3,9 +3,9 @@
 (a) IGNITE on the nine baselines x TF-Bind-8, TF-Bind-10 x seeds 0-3 (seed-major, so every cell gets seeds early);
 (b) IGNITE-2 on GA and COMs x TF-Bind-8 x seeds 0-3;
 (c) the sensitivity grid (epsilon, eta_lambda) for GA and COMs on TF-Bind-8, seeds 0-1;
-(r) re-runs of plain GA (TF-Bind-8, TF-Bind-10, seeds 0-3) into ``records/reruns/``: the committed GA records
-    predate the runner's ``surrogate_grad_norm_on_candidates`` field, which the sharpness notebook needs
-    (same spec, same code path; the store root differs so the committed records are left alone).
+(r) re-runs of plain GA (TF-Bind-8, TF-Bind-10, seeds 0-3) whose committed record predates the runner's
+    ``surrogate_grad_norm_on_candidates`` field, which the sharpness notebook needs (same spec, same code path:
+    the scores come out identical; the old record is replaced).
 
 Run as a loop of short child processes (each runs at most ``--max-runs`` specs, then exits with 3) so a method
 registered or fixed while the grid runs is picked up by the next child:
@@ -19,6 +19,7 @@ run. One line per run goes to ``--log`` (wall time of the whole ``run_spec`` cal
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -58,6 +59,13 @@ def reruns(profile: str = "quick") -> list[RunSpec]:
     return [RunSpec(task=t, method="GA", profile=profile, seed=s) for t in TASKS for s in range(4)]
 
 
+def lacks_candidate_grad_norm(store: RecordStore, spec: RunSpec) -> bool:
+    """A finished record without the runner's ``surrogate_grad_norm_on_candidates`` (older code)."""
+    if not store.has(spec):
+        return False
+    return "surrogate_grad_norm_on_candidates" not in json.dumps(store.load(spec))
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--worker", type=int, default=0, choices=[0, 1])
@@ -68,8 +76,7 @@ def main() -> int:
     torch.set_num_threads(1)
     a, b, c = queues()
     main_store, known = RecordStore(), set(method_names())
-    rerun_store = RecordStore(main_store.root / "reruns")
-    r = [(spec, rerun_store) for spec in reruns()]
+    r = [(spec, main_store) for spec in reruns() if lacks_candidate_grad_norm(main_store, spec)]
     a, b, c = ([(spec, main_store) for spec in q] for q in (a, b, c))
     two = lambda q: [x for x in q if x[0].seed < 2]  # noqa: E731  (seeds 0-1 of a queue first)
     rest = lambda q: [x for x in q if x[0].seed >= 2]  # noqa: E731
@@ -78,20 +85,23 @@ def main() -> int:
     Path(args.log).parent.mkdir(parents=True, exist_ok=True)
     ran, unregistered = 0, 0
     for spec, store in order:
-        if store.has(spec):
+        rerun = (spec, store) in r
+        if store.has(spec) and not rerun:
             continue
         if spec.method not in known:
             unregistered += 1
             continue
         if ran >= args.max_runs:
             return 3
-        lock = Path(args.locks) / f"{spec.key}{'-rerun' if store is rerun_store else ''}.lock"
+        lock = Path(args.locks) / f"{spec.key}{'-rerun' if rerun else ''}.lock"
         try:
             fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
         except FileExistsError:
             continue
         os.close(fd)
         start = time.perf_counter()
+        if rerun and store.has(spec):
+            store.path(spec).unlink()
         try:
             record = run_spec(spec, store, device="cpu", progress=False)
             wall = time.perf_counter() - start
