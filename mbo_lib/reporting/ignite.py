@@ -230,11 +230,13 @@ def paired_steps(steps: pd.DataFrame) -> pd.DataFrame:
     return steps[per_seed == per_method]
 
 
-def plot_steps(steps: pd.DataFrame, method: str, ax=None, percentile: int = 100):
-    """Normalized score vs step for ``method``, one line per regularizer (mean ± std band over seeds)."""
+def plot_steps(steps: pd.DataFrame, method: str, ax=None, percentile: int = 100, task: str | None = None):
+    """Normalized score vs step for ``method`` (on ``task``; default: all rows, i.e. one task), one line per
+    regularizer (mean ± std band over seeds)."""
     value = f"norm_p{percentile}"
     ax = ax or plt.subplots(figsize=(4.5, 3.2))[1]
-    for reg, g in steps[steps.method == method].groupby("regularizer"):
+    rows = steps[(steps.method == method) & ((steps.task == task) if task is not None else True)]
+    for reg, g in rows.groupby("regularizer"):
         stats = g.groupby("step")[value].agg(["mean", lambda s: s.std(ddof=0), "count"]).reset_index()
         stats.columns = ["step", "mean", "std", "n"]
         line, = ax.plot(stats.step, stats["mean"], marker="o", ms=3, label=f"{reg or 'plain'} (n={int(stats.n.max())})")
@@ -249,39 +251,41 @@ def plot_steps(steps: pd.DataFrame, method: str, ax=None, percentile: int = 100)
 
 
 def steps_table(steps: pd.DataFrame, percentile: int = 100) -> pd.DataFrame:
-    """Mean ± std over seeds of the score at each recorded step: rows (method, regularizer), columns steps."""
+    """Mean ± std over seeds of the score at each recorded step: rows (task, method, regularizer), columns steps."""
     value = f"norm_p{percentile}"
     if steps.empty:
         return pd.DataFrame()
-    agg = steps.groupby(["method", "regularizer", "step"])[value].agg(["mean", lambda s: s.std(ddof=0)])
+    steps = steps.assign(task=steps.task.map(lambda t: SHORT_NAMES.get(t, t)),
+                         regularizer=steps.regularizer.replace("", "plain"))
+    agg = steps.groupby(["task", "method", "regularizer", "step"])[value].agg(["mean", lambda s: s.std(ddof=0)])
     agg.columns = ["mean", "std"]
     cells = agg.apply(lambda r: fmt_pm(r["mean"], r["std"]), axis=1).unstack("step")
-    cells.index = cells.index.set_levels([cells.index.levels[0], [x or "plain" for x in cells.index.levels[1]]])
     return cells.fillna("—")
 
 
 def records_with_grad_norm(specs, compute_missing: bool = True, device="auto") -> tuple[list[dict], pd.DataFrame]:
     """Records of ``specs`` that carry ``surrogate_grad_norm_on_candidates``.
 
-    Records written before the runner stored that field lack it; for those the same spec is re-run (or, with
-    ``compute_missing=False``, only loaded) in a separate store ``<records>/reruns`` so committed records are
-    never overwritten. Returns ``(records, reruns)``: ``reruns`` has one row per substituted record with both
-    100th-percentile scores (same spec, same code path: they should agree).
+    Records written before the runner stored that field lack it; with ``compute_missing`` such a spec is re-run
+    and its record replaced (same spec, same code path: the scores must agree, and ``reruns`` shows both);
+    without, it is left out. Returns ``(records, reruns)``: ``reruns`` has one row per replaced record with the
+    old and the new 100th-percentile score.
     """
     from ..experiments import RecordStore, run_spec
 
-    main = RecordStore()
-    rerun_store = RecordStore(main.root / "reruns")
-    found = {r["key"]: r for r in load_records(specs, compute_missing, device, main)}
+    store = RecordStore()
+    found = {r["key"]: r for r in load_records(specs, compute_missing, device, store)}
     out, rows = [], []
     for spec in specs:
         r = found.get(spec.key)
         if r is not None and r.get("surrogate_grad_norm_on_candidates") is None:
-            again = run_spec(spec, rerun_store, device=device) if compute_missing else rerun_store.load(spec)
-            if again is not None:
-                rows.append({"method": spec.method, "task": spec.task, "seed": spec.seed,
-                             "stored norm_p100": r["result"]["norm_p100"], "rerun norm_p100": again["result"]["norm_p100"]})
-                r = again
+            if not compute_missing:
+                continue
+            store.path(spec).unlink()
+            again = run_spec(spec, store, device=device)
+            rows.append({"method": spec.method, "task": spec.task, "seed": spec.seed,
+                         "stored norm_p100": r["result"]["norm_p100"], "rerun norm_p100": again["result"]["norm_p100"]})
+            r = again
         if r is not None:
             out.append(r)
     return out, pd.DataFrame(rows, columns=["method", "task", "seed", "stored norm_p100", "rerun norm_p100"])

@@ -43,8 +43,8 @@ frame = ig.run_frame(records)
 print(f"{len(records)} of {len(specs)} runs present; not run here: {not_run or 'none'}")
 
 # %% [markdown]
-# Plain records written before the runner stored the gradient norm were re-run with the same spec into
-# `records/reruns/` (the committed records are left alone). Their scores should equal the stored ones:
+# A record written before the runner stored the gradient norm is re-run with the same spec and replaced (with
+# `compute_missing=False` it is left out). Same spec, same code path: the scores must equal the stored ones:
 
 # %%
 # NBVAL_IGNORE_OUTPUT

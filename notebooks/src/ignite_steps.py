@@ -4,7 +4,7 @@
 # Dao et al. (NeurIPS 2024) plot the normalized score of the candidates against the number of gradient-ascent
 # steps for gradient-based optimizers with and without IGNITE-2 (a fixed penalty `lambda = 0.01` on
 # `rho * ||grad_w h||`, `rho = r = 0.2`): a smoother surrogate should keep improving, or degrade less, as the
-# search moves away from the data. We do this for COMs and GA on TF-Bind-8.
+# search moves away from the data. We do this for COMs and GA on TF-Bind-8 and TF-Bind-10.
 #
 # **Protocol**: the runner scores the 128 candidates at each method's `record_steps` (printed below; the sizes of
 # each profile are in the method's docstring); 100th percentile, normalized with the full-dataset bounds;
@@ -24,7 +24,7 @@ from mbo_lib.methods import method_names
 # %% tags=["parameters"]
 profile: str = "quick"  # smoke | quick | paper
 seeds: list = [0, 1, 2, 3]  # one run per seed and variant
-tasks: list = ["TFBind8-Exact-v0"]  # design-bench ids
+tasks: list = ["TFBind8-Exact-v0", "TFBind10-Exact-v0"]  # design-bench ids
 methods: list = ["COMs", "GA"]  # gradient-ascent optimizers
 variants: list = ["ignite2"]  # regularizers compared with plain ("ignite" optional)
 compute_missing: bool = True  # False: only load existing records; missing runs are left out (n shows it)
@@ -57,16 +57,17 @@ ig.steps_table(steps)
 # over seeds, band: ± population std, n seeds in the legend.
 
 # %% tags=["report"]
-fig, axes = plt.subplots(1, max(len(methods), 1), figsize=(4.5 * max(len(methods), 1), 3.4), squeeze=False)
-for ax, method in zip(axes[0], methods):
-    ig.plot_steps(steps, method, ax=ax)
-    ax.set_title(f"{method}, {', '.join(runnable)}, {profile}")
+panels = [(t, m) for t in runnable for m in methods]
+fig, axes = plt.subplots(1, max(len(panels), 1), figsize=(4.2 * max(len(panels), 1), 3.4), squeeze=False)
+for ax, (task, method) in zip(axes[0], panels):
+    ig.plot_steps(steps, method, ax=ax, task=task)
+    ax.set_title(f"{method}, {mbo.tasks.SHORT_NAMES.get(task, task)}, {profile}")
 fig.tight_layout()
 
 # %%
 lines = []
-for (method, reg), g in steps.groupby(["method", "regularizer"]):
+for (task, method, reg), g in steps.groupby(["task", "method", "regularizer"]):
     m = g.groupby("step").norm_p100.mean()
-    lines.append(f"- {method} {reg or 'plain'}: {m.iloc[0]:.3f} at step {m.index[0]}, best {m.max():.3f} at step "
+    lines.append(f"- {mbo.tasks.SHORT_NAMES.get(task, task)}, {method} {reg or 'plain'}: {m.iloc[0]:.3f} at step {m.index[0]}, best {m.max():.3f} at step "
                  f"{m.idxmax()}, {m.iloc[-1]:.3f} at the last step {m.index[-1]} (n={g.seed.nunique()}).")
 display(Markdown("\n".join(lines) or "No runs yet."))

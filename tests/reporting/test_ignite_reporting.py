@@ -101,12 +101,17 @@ def test_ignite_params_fill_ignite2_defaults():
 def test_steps_frame_and_table():
     records = [rec("GA", s, 0.5, curve=[(0, 0.4 + s * 0.1), (10, 0.6)]) for s in (0, 1)]
     records += [rec("GA", 0, 0.5, {"name": "ignite2"}, curve=[(0, 0.4), (10, 0.7)])]
+    records += [rec("GA", 0, 0.5, task="TFBind10-Exact-v0", curve=[(0, 0.9), (10, 0.1)])]  # kept apart
     steps = ig.steps_frame(records)
-    assert len(steps) == 6
+    assert len(steps) == 8
     table = ig.steps_table(steps)
-    assert table.loc[("GA", "plain"), 0] == "0.450 ± 0.050" and table.loc[("GA", "ignite2"), 10] == "0.700 ± 0.000"
-    paired = ig.paired_steps(steps)  # seed 1 has no IGNITE-2 run
-    assert sorted(paired.seed.unique()) == [0] and len(paired) == 4
+    assert table.loc[("TFBind8", "GA", "plain"), 0] == "0.450 ± 0.050"
+    assert table.loc[("TFBind8", "GA", "ignite2"), 10] == "0.700 ± 0.000"
+    assert table.loc[("TFBind10", "GA", "plain"), 10] == "0.100 ± 0.000"
+    paired = ig.paired_steps(steps)  # seed 1 has no IGNITE-2 run; TF-Bind-10 has only plain (nothing to pair)
+    assert sorted(paired[paired.task == T8].seed.unique()) == [0] and len(paired[paired.task == T8]) == 4
+    ax = ig.plot_steps(steps, "GA", task="TFBind10-Exact-v0")
+    assert [tuple(line.get_ydata()) for line in ax.lines] == [(0.9, 0.1)]
 
 
 def test_load_records_without_compute_returns_only_existing(tmp_path):
