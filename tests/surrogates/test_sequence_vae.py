@@ -4,8 +4,8 @@ import torch
 from torch.nn import functional as F
 
 from mbo_lib.errors import InvalidInputError
-from mbo_lib.surrogates.sequence_vae import (SequenceVAE, VAEConfig, _SameConv1d, decode_integers, encode_means,
-                                             positional_embedding, train_sequence_vae)
+from mbo_lib.surrogates.sequence_vae import (LatentCoordinates, SequenceVAE, VAEConfig, _SameConv1d, decode_integers,
+                                             encode_means, positional_embedding, train_sequence_vae)
 
 
 def test_same_conv_equals_torch_conv1d():
@@ -61,6 +61,44 @@ def test_reconstructs_better_than_chance_after_a_few_epochs():
     assert accuracy > per_position_mode + 0.2, (accuracy, per_position_mode)
     assert log.epochs[-1]["val_accuracy"] > per_position_mode + 0.1 and log.epochs[-1]["train_loss"] < log.epochs[0]["train_loss"]
     assert z.shape == (1024, 8) and z.dtype == np.float32
+
+
+def _trained_toy_vae():
+    rng = np.random.default_rng(1)
+    x = rng.integers(0, 4, size=(512, 8))
+    torch.manual_seed(0)
+    vae = SequenceVAE(4, 8, hidden=16, latent=6)
+    train_sequence_vae(vae, x, VAEConfig(epochs=2, batch_size=64, val_size=64), seed=0, progress=False)
+    return vae, x
+
+
+def test_standardized_latent_coordinates_have_unit_scale_and_round_trip():
+    vae, x = _trained_toy_vae()
+    means = encode_means(vae, x)
+    coords = LatentCoordinates(vae, x, standardize=True)
+    np.testing.assert_allclose(coords.data.mean(0), 0.0, atol=1e-5)
+    np.testing.assert_allclose(coords.data.std(0), 1.0, rtol=1e-4)
+    np.testing.assert_allclose(coords.raw_std, means.std(0), rtol=1e-5)
+    np.testing.assert_allclose(coords.data, (means - means.mean(0)) / means.std(0), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(coords.encode(x[:50]), coords.data[:50], rtol=1e-6, atol=1e-6)
+    # decoding goes back through the standardization: same latents, same designs as decoding the raw means
+    np.testing.assert_allclose(coords.to_latent(torch.as_tensor(coords.data)), means, rtol=1e-5, atol=1e-6)
+    np.testing.assert_array_equal(coords.decode(coords.data), decode_integers(vae, means))
+
+
+def test_raw_latent_coordinates_are_the_posterior_means():
+    vae, x = _trained_toy_vae()
+    coords = LatentCoordinates(vae, x, standardize=False)
+    np.testing.assert_array_equal(coords.data, encode_means(vae, x))
+    np.testing.assert_array_equal(coords.decode(coords.data), decode_integers(vae, coords.data))
+
+
+def test_a_constant_latent_dimension_keeps_std_one():
+    vae, x = _trained_toy_vae()
+    with torch.no_grad():  # make latent dim 0 ignore the input: its posterior mean is the bias for every design
+        vae.to_mean.weight[0].zero_()
+    coords = LatentCoordinates(vae, x)
+    assert coords.raw_std[0] == 0 and coords.std[0] == 1.0 and np.all(coords.data[:, 0] == 0)
 
 
 def test_bad_inputs():
