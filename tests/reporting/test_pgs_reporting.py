@@ -1,0 +1,63 @@
+import numpy as np
+import pytest
+
+import mbo_lib.reporting.pgs as pr
+
+
+def _record(seed, scores, osel, task="TFBind8-Exact-v0", reg=None, ps=(10, 20), steps=(500, 1000)):
+    """A PGS-shaped record: checkpoints in (p, steps) order with oracle p100 ``scores`` and OSEL ``osel``."""
+    cps, curve = [], []
+    for key, ((p, s), sc, o) in enumerate(zip([(p, s) for p in ps for s in steps], scores, osel)):
+        cps.append({"key": key, "top_p": p, "epoch": key, "rl_steps": s, "osel_score": o, "surrogate_max": 2.0,
+                    "selected": o == max(osel)})
+        curve.append({"step": key, "norm_p100": sc, "norm_p50": sc / 2})
+    return {"spec": {"task": task, "method": "PGS", "seed": seed, "regularizer": reg or {}},
+            "extras": {"checkpoints": cps}, "curve": curve}
+
+
+RECORDS = [_record(0, [0.5, 0.6, 0.9, 0.7], [1.0, 3.0, 2.0, 1.5]),  # OSEL picks (10, 1000): 0.6; best (20, 500): 0.9
+           _record(1, [0.4, 0.8, 0.5, 0.6], [1.0, 2.0, 2.5, 0.1])]  # OSEL picks (20, 500): 0.5; best (10, 1000): 0.8
+
+
+def test_checkpoint_frame_joins_each_checkpoint_with_its_curve_point():
+    f = pr.checkpoint_frame(RECORDS)
+    assert len(f) == 8 and set(f.task) == {"TFBind8"}
+    row = f[(f.seed == 1) & (f.top_p == 10) & (f.rl_steps == 1000)].iloc[0]
+    assert row.norm_p100 == 0.8 and row.norm_p50 == 0.4 and row.osel_score == 2.0 and not row.selected
+    assert f.selected.sum() == 2 and pr.checkpoint_frame([]).empty
+
+
+def test_sweep_table_per_checkpoint_and_per_p():
+    f = pr.checkpoint_frame(RECORDS)
+    t = pr.sweep_table(f, by_checkpoint=True)
+    cell = t[(t.top_p == 20) & (t.rl_steps == 500)].iloc[0]
+    assert cell["oracle p100"] == "0.700 ± 0.200" and cell["n"] == 2 and cell["OSEL picks"] == 1
+    per_p = pr.sweep_table(f, by_checkpoint=False)
+    assert list(per_p.top_p) == [10, 20]
+    assert per_p.iloc[0]["oracle p100"] == "0.700 ± 0.100"  # last checkpoint of p = 10: 0.6 and 0.8
+    assert list(per_p["OSEL picks"]) == [1, 1]
+    assert pr.sweep_table(f, percentile=50).iloc[0]["oracle p50"] == "0.225 ± 0.025"
+
+
+def test_osel_regret_is_best_minus_pick():
+    r = pr.osel_regret(pr.checkpoint_frame(RECORDS))
+    s0, s1 = r.iloc[0], r.iloc[1]
+    assert (s0["OSEL pick p"], s0["OSEL pick RL steps"], s0["OSEL pick"]) == (10, 1000, 0.6)
+    assert (s0["best p"], s0["best RL steps"], s0["best"]) == (20, 500, 0.9)
+    assert s0["regret"] == pytest.approx(0.3) and s0["regret vs best p (last ckpt)"] == pytest.approx(0.1)
+    assert s0["p=20 (last ckpt)"] == 0.7
+    assert s1["regret"] == pytest.approx(0.3) and s1["best p (last ckpt)"] == 10
+    assert (r["regret"] >= 0).all()
+    summary = pr.regret_summary(r)
+    assert summary.iloc[0]["regret"] == "0.300 ± 0.000" and summary.iloc[0]["OSEL picked the best p"] == "0/2"
+    assert summary.iloc[0]["n"] == 2
+
+
+def test_plot_sweep_draws_one_line_per_checkpoint():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    axes = pr.plot_sweep(pr.checkpoint_frame(RECORDS), "TFBind8-Exact-v0")
+    assert len(axes[0].containers) == 2 and len(axes[1].containers) == 2
+    offsets = axes[0].collections[-1].get_offsets()
+    np.testing.assert_allclose(sorted(map(tuple, offsets)), [(10, 0.6), (20, 0.5)])
