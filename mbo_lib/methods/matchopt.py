@@ -8,7 +8,9 @@
 2. Search: Adam on the 128 designs (lr 1e-3, 150 steps) maximizing the surrogate. Start: the top-128 designs,
    except TF-Bind-8 (``init="auto"``), where the official code starts from ``torch.randn`` of the designs' shape in
    the model's input space, i.e. standard Gaussian noise in z-scored logit space.
-3. Score the designs at the last step (and at ``record_steps`` for score-vs-step curves).
+3. Score the designs at the last step (and at ``record_steps`` for score-vs-step curves). ``candidate_inputs``
+   are the final designs in the surrogate's input space, so the runner stores ``||grad_w h||`` on them
+   (``surrogate_grad_norm_on_candidates``, IGNITE's sharpness divided by rho).
 
 Profiles (paper = the official code, ``../shared/reference/hyperparameters.md``; all share ``num_bins=128``,
 ``num_points=5``, ``alpha=1``, Adam ``lr=1e-4``, ``val_size=0``, ``search_lr=1e-3``, ``num_candidates=128``,
@@ -147,4 +149,4 @@ class MatchOpt(Method):
         decode = lambda z: space.decode(z.cpu().numpy())  # noqa: E731
         extras = {"search_init": init, "paths_per_epoch": int(num_train // hp["num_bins"])}
         return MethodOutput(designs=decode(final), steps={k: decode(v) for k, v in snaps.items()}, train_logs=[log],
-                            extras=extras, surrogate=model)
+                            extras=extras, surrogate=model, candidate_inputs=final.cpu().numpy())
