@@ -1,0 +1,94 @@
+"""Tests of mbo_lib.reporting.matchopt on hand-made records (ranks and MNRs computed by hand)."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from mbo_lib.reporting import matchopt as mo
+from mbo_lib.reporting import records_frame
+
+T8, T10, ACK, ANT = "TFBind8-Exact-v0", "TFBind10-Exact-v0", "Ackley-Synthetic-v0", "AntMorphology-Exact-v0"
+
+
+def rec(method, task, seed, p100, p50=None, start=None, init="top_k", epochs=10):
+    p50 = p100 - 0.2 if p50 is None else p50
+    start = (p100, p50) if start is None else start
+    return {"spec": {"task": task, "method": method, "seed": seed, "profile": "quick", "overrides": {},
+                     "regularizer": {}},
+            "result": {"norm_p100": p100, "norm_p80": p100 - 0.1, "norm_p50": p50},
+            "curve": [{"step": 150, "norm_p100": p100, "norm_p50": p50},
+                      {"step": 0, "norm_p100": start[0], "norm_p50": start[1]}],
+            "extras": {"search_init": init}, "hyperparameters": {"epochs": epochs}, "timings": {"total_seconds": 1.0}}
+
+
+def test_score_matrix_rounds_means_and_leaves_missing_cells_nan():
+    frame = records_frame([rec("GA", T8, 0, 0.9001), rec("GA", T8, 1, 0.9003), rec("COMs", T10, 0, 0.5)])
+    m = mo.score_matrix(frame, ["GA", "COMs", "MINs"], [T8, T10], 100)
+    assert list(m.columns) == ["TFBind8", "TFBind10"] and list(m.index) == ["GA", "COMs", "MINs"]
+    assert m.loc["GA", "TFBind8"] == 0.9 and m.loc["COMs", "TFBind10"] == 0.5
+    assert np.isnan(m.loc["GA", "TFBind10"]) and m.loc["MINs"].isna().all()
+
+
+def test_rank_table_ties_share_the_average_rank_and_missing_cells_are_not_ranked():
+    scores = pd.DataFrame({"A": [0.9, 0.9, 0.5, 0.1], "B": [0.2, np.nan, 0.4, 0.3]}, index=["m1", "m2", "m3", "m4"])
+    r = mo.rank_table(scores)
+    assert r.loc["m1", "A"] == pytest.approx(1.5 / 4) and r.loc["m2", "A"] == pytest.approx(1.5 / 4)
+    assert r.loc["m3", "A"] == pytest.approx(3 / 4) and r.loc["m4", "A"] == pytest.approx(1.0)
+    assert r.loc["m3", "B"] == pytest.approx(1 / 3) and r.loc["m1", "B"] == pytest.approx(1.0)  # 3 ranked on B
+    assert np.isnan(r.loc["m2", "B"])
+    assert r.loc["m2", "MNR"] == pytest.approx(1.5 / 4) and r.loc["m2", "tasks"] == 1
+    assert r.loc["m1", "MNR"] == pytest.approx((1.5 / 4 + 1.0) / 2) and r.loc["m1", "tasks"] == 2
+
+
+def test_main_table_cells_not_run_n_and_mnr():
+    records = [rec("GA", T8, 0, 0.9), rec("GA", T8, 1, 0.8), rec("GA", T10, 0, 0.6),
+               rec("MATCH-OPT", T8, 0, 0.7), rec("MATCH-OPT", T10, 0, 0.6)]
+    t = mo.main_table(records_frame(records), ["GA", "MATCH-OPT", "MINs"], [T8, T10, ANT], 100,
+                      not_run={ANT: "no data"})
+    assert t.loc["GA", "TFBind8"] == "0.850 ± 0.050" and t.loc["GA", "n"] == "1–2"
+    assert t.loc["MATCH-OPT", "n"] == "1" and t.loc["MINs", "TFBind8"] == "—" and t.loc["MINs", "n"] == "0"
+    assert (t["Ant"] == "not run").all()
+    # TFBind8: GA 1/2, MATCH-OPT 2/2; TFBind10: tie 0.6 -> both 1.5/2
+    assert t.loc["GA", "MNR"] == f"{(0.5 + 0.75) / 2:.3f}" and t.loc["MATCH-OPT", "MNR"] == f"{(1.0 + 0.75) / 2:.3f}"
+    assert t.loc["GA", "MNR place"] == 1 and t.loc["MATCH-OPT", "MNR place"] == 2 and t.loc["MINs", "MNR"] == "—"
+
+
+def test_mnr_table_compares_with_the_published_ranks_on_the_same_cells():
+    records = [rec("GA", T8, 0, 0.5), rec("MATCH-OPT", T8, 0, 0.9), rec("GA-Ensemble-Mean", T8, 0, 0.1),
+               rec("GA", T10, 0, 0.5), rec("MATCH-OPT", T10, 0, 0.6), rec("GA-Ensemble-Mean", T10, 0, 0.7),
+               rec("GA", ACK, 0, 0.5), rec("MATCH-OPT", ACK, 0, 0.4)]
+    methods, tasks = ["GA", "MATCH-OPT", "GA-Ensemble-Mean"], [T8, T10, ACK, ANT]
+    t = mo.mnr_table(records_frame(records), methods, tasks, 100, not_run={ANT: "no data"})
+    # ours, runnable tasks: TFBind8 MO 1/3 GA 2/3 GEM 1; TFBind10 GEM 1/3 MO 2/3 GA 1; Ackley GA 1/2 MO 1
+    assert t.loc["GA", "ours: runnable tasks"] == pytest.approx((2 / 3 + 1 + 0.5) / 3)
+    assert t.loc["GA-Ensemble-Mean", "ours: runnable tasks"] == pytest.approx((1 + 1 / 3) / 2)
+    # ROOT has no GA-Ensemble-Mean row: the same cells are GA and MATCH-OPT on TF-Bind-8/10.
+    # ROOT: GA 0.985 / 0.638 beats MATCH-OPT 0.977 / 0.543 on both -> GA 0.5, MATCH-OPT 1.0
+    assert t.loc["GA", "ROOT: same cells"] == pytest.approx(0.5) and t.loc["MATCH-OPT", "ROOT: same cells"] == 1.0
+    assert np.isnan(t.loc["GA-Ensemble-Mean", "ROOT: same cells"])
+    assert t.loc["GA", "ours: cells with ROOT"] == pytest.approx((1.0 + 1.0) / 2)  # ours: MO wins both
+    # Offline-RaM: TF-Bind-8 GEM 0.985 > GA 0.969 > MO 0.824; TF-Bind-10 MO 0.655 > GA 0.646 > GEM 0.633
+    assert t.loc["MATCH-OPT", "Offline-RaM: same cells"] == pytest.approx((1.0 + 1 / 3) / 2)
+    cols = mo.mnr_tasks(records_frame(records), methods, tasks, 100, not_run={ANT: "no data"})
+    assert cols["ours: runnable tasks"] == ["TFBind8", "TFBind10", "Ackley"]
+    assert cols["cells with ROOT"] == ["TFBind8", "TFBind10"] and "Ant" in cols["Offline-RaM: all its tasks"]
+
+
+def test_search_moves_and_the_generated_explanation():
+    records = [rec("MATCH-OPT", T10, s, 0.603, 0.5) for s in (0, 1)]
+    records += [rec("MATCH-OPT", T8, 0, 0.9, 0.4, start=(0.8, 0.3), init="noise"),
+                rec("MATCH-OPT", T8, 1, 0.85, 0.35, init="noise"),
+                rec("MATCH-OPT", ACK, 0, 0.4, 0.3, start=(0.16, 0.15)), rec("GA", T8, 0, 0.95)]
+    moves = mo.search_moves(records).set_index("task")
+    assert moves.loc[T10, "n"] == 2 and moves.loc[T10, "unchanged"] == 2 and moves.loc[T10, "init"] == "top_k"
+    assert moves.loc[T8, "unchanged"] == 1 and moves.loc[T8, "start_p100"] == pytest.approx(0.825)
+    assert moves.loc[ACK, "unchanged"] == 0
+    text = mo.explain_differences(records_frame(records), records, ["GA", "MATCH-OPT"], [T8, T10, ACK, ANT],
+                                  not_run={ANT: "no data"})
+    lines = text.splitlines()
+    assert lines[0].startswith("- **TFBind8**: ours 0.875 ± 0.025 (n=2); ROOT 0.977 ± 0.004 (Δ -0.102, outside")
+    assert "rank 2 of 2 here" in lines[0] and "1/2 seeds end where they started" in lines[0]
+    assert "disagree by 0.153" in lines[0]  # |0.977 - 0.824| > 2 * (0.004 + 0.067)
+    assert "On every seed (2/2) the step-150 score equals the step-0 score (0.603" in lines[1]
+    assert "no published value" in lines[2] and "climbs from 0.160" in lines[2]
+    assert lines[3].startswith("- **Ant**: not run here (no data)")
+    assert "for 10 epochs, the official code for 200" in lines[4]
