@@ -7,6 +7,7 @@ from mbo_lib.reporting import matchopt as mo
 from mbo_lib.reporting import records_frame
 
 T8, T10, ACK, ANT = "TFBind8-Exact-v0", "TFBind10-Exact-v0", "Ackley-Synthetic-v0", "AntMorphology-Exact-v0"
+LEVY = "Levy-Synthetic-v0"
 
 
 def rec(method, task, seed, p100, p50=None, start=None, init="top_k", epochs=10):
@@ -74,21 +75,36 @@ def test_mnr_table_compares_with_the_published_ranks_on_the_same_cells():
 
 
 def test_search_moves_and_the_generated_explanation():
-    records = [rec("MATCH-OPT", T10, s, 0.603, 0.5) for s in (0, 1)]
+    from mbo_lib.experiments import load_task
+
+    levy = load_task(LEVY)
+    start = float(levy.normalize_score(levy.y.max()))
+    records = [rec("MATCH-OPT", LEVY, s, start, 0.5, start=(start, 0.5)) for s in (0, 1)]
     records += [rec("MATCH-OPT", T8, 0, 0.9, 0.4, start=(0.8, 0.3), init="noise"),
                 rec("MATCH-OPT", T8, 1, 0.85, 0.35, init="noise"),
                 rec("MATCH-OPT", ACK, 0, 0.4, 0.3, start=(0.16, 0.15)), rec("GA", T8, 0, 0.95)]
     moves = mo.search_moves(records).set_index("task")
-    assert moves.loc[T10, "n"] == 2 and moves.loc[T10, "unchanged"] == 2 and moves.loc[T10, "init"] == "top_k"
+    assert moves.loc[LEVY, "n"] == 2 and moves.loc[LEVY, "unchanged"] == 2 and moves.loc[LEVY, "init"] == "top_k"
     assert moves.loc[T8, "unchanged"] == 1 and moves.loc[T8, "start_p100"] == pytest.approx(0.825)
     assert moves.loc[ACK, "unchanged"] == 0
-    text = mo.explain_differences(records_frame(records), records, ["GA", "MATCH-OPT"], [T8, T10, ACK, ANT],
+    text = mo.explain_differences(records_frame(records), records, ["GA", "MATCH-OPT"], [T8, LEVY, ACK, ANT],
                                   not_run={ANT: "no data"})
     lines = text.splitlines()
     assert lines[0].startswith("- **TFBind8**: ours 0.875 ± 0.025 (n=2); ROOT 0.977 ± 0.004 (Δ -0.102, outside")
     assert "rank 2 of 2 here" in lines[0] and "1/2 seeds end where they started" in lines[0]
     assert "disagree by 0.153" in lines[0]  # |0.977 - 0.824| > 2 * (0.004 + 0.067)
-    assert "On every seed (2/2) the step-150 score equals the step-0 score (0.603" in lines[1]
+    assert f"On every seed (2/2) the step-150 score equals the step-0 score ({start:.3f}" in lines[1]
+    assert "the oracle scores 0 of them above and 0 below their labels" in lines[1]  # synthetic: labels = oracle
     assert "no published value" in lines[2] and "climbs from 0.160" in lines[2]
-    assert lines[3].startswith("- **Ant**: not run here (no data)")
+    assert lines[3] == "- **Ant**: not run here: no data."
     assert "for 10 epochs, the official code for 200" in lines[4]
+
+
+@pytest.mark.parametrize("task_id", [LEVY, T8])
+def test_top_k_start_scores_match_the_labels_where_the_oracle_is_the_label(task_id):
+    from mbo_lib.experiments import load_task
+
+    task = load_task(task_id)
+    st = mo.top_k_start_scores(task_id)
+    assert st["above"] == st["below"] == 0
+    assert st["oracle_p100"] == pytest.approx(st["dbest"]) == pytest.approx(float(task.normalize_score(task.y.max())))
