@@ -126,6 +126,53 @@ def norm_gradient(model: nn.Module, x: torch.Tensor, *, r: float = 0.05, hvp: st
     return d_shift, n
 
 
+def stacked_norm_gradient(member_means, params: list[torch.Tensor], *, r: float = 0.05,
+                          hvp: str = "finite_difference") -> tuple[list[torch.Tensor], torch.Tensor]:
+    """:func:`norm_gradient` for M members stored as stacked tensors (a batched ensemble), all at once.
+
+    Args:
+        member_means: ``() -> M`` tensor, ``h_m(w)`` = member m's mean prediction over its own minibatch.
+        params: tensors with leading dimension M; slice ``[m]`` may only affect ``h_m`` (disjoint members).
+        r, hvp: as in :func:`norm_gradient`.
+
+    Returns:
+        ``(list shaped like params, n)`` with ``[m]`` slices ``grad ||grad h_m|| = H_m d_m / n_m`` and ``n`` the
+        M per-member norms ``n_m = ||grad_{w_m} h_m||`` (zero gradient for a member with ``n_m = 0``).
+    """
+    if hvp not in HVP_METHODS:
+        raise InvalidInputError(f"hvp must be one of {HVP_METHODS}, got {hvp!r}")
+
+    def per_member_norm(grads):  # M: sqrt(sum_k ||g_k[m]||^2), no cross-member terms
+        return torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g.flatten(1), dim=1) for g in grads]), dim=0)
+
+    def member_view(v, like):  # M -> M x 1 x ... to broadcast over a stacked tensor
+        return v.view(-1, *([1] * (like.ndim - 1)))
+
+    with torch.enable_grad():
+        d = torch.autograd.grad(member_means().sum(), params, create_graph=hvp == "double_backward")
+        n = per_member_norm(d)
+        alive = n.detach() > 0
+        if hvp == "double_backward":
+            if not n.requires_grad:  # h linear in w: H = 0
+                return [torch.zeros_like(p) for p in params], n.detach()
+            out = torch.autograd.grad(torch.where(alive, n, torch.zeros_like(n)).sum(), params, allow_unused=True)
+            return [torch.zeros_like(p) if g is None else g for g, p in zip(out, params)], n.detach()
+    step = torch.where(alive, r / torch.where(alive, n, torch.ones_like(n)), torch.zeros_like(n))
+    saved = [p.detach().clone() for p in params]
+    with torch.no_grad():
+        for p, g in zip(params, d):
+            p.add_(g * member_view(step, p))
+    try:
+        with torch.enable_grad():
+            d_shift = torch.autograd.grad(member_means().sum(), params)
+    finally:
+        with torch.no_grad():
+            for p, sv in zip(params, saved):
+                p.copy_(sv)
+    keep = alive.to(n.dtype)
+    return [(ds - g) / r * member_view(keep, g) for ds, g in zip(d_shift, d)], n
+
+
 def sharpness(model: nn.Module, x, rho: float = 0.05) -> float:
     """``rho * ||grad_w mean(model(x))||``: IGNITE's sharpness measure, e.g. on the optimizer's candidates.
 
@@ -263,10 +310,29 @@ class IgniteHook(TrainingHook):
                 if p.grad is None:
                     p.grad = torch.zeros_like(p)
             torch._foreach_add_([p.grad for p in params], grads, alpha=scale)
-        self._norm = float(n)
-        self._sums["grad_norm"] += self._norm
+        self._record(float(n))
+
+    def _record(self, norm: float) -> None:
+        self._norm = norm
+        self._sums["grad_norm"] += norm
         self._sums["lambda"] += self.lam
         self._count += 1
+
+    @staticmethod
+    def stacked_after_backward(hooks: list["IgniteHook"], member_means, params: list[torch.Tensor]) -> None:
+        """:meth:`after_backward` for a batched ensemble: ``hooks[m]`` (its own ``lambda``) acts on slice ``[m]``
+        of the stacked ``params`` (which already hold the loss gradients); ``member_means() -> M`` gives
+        ``h_m``. All hooks must share one config apart from their multipliers (see :func:`same_update_rule`)."""
+        cfg = hooks[0].config
+        grads, n = stacked_norm_gradient(member_means, params, r=cfg.r, hvp=cfg.hvp)
+        scale = torch.tensor([h.lam * cfg.rho for h in hooks], dtype=params[0].dtype, device=params[0].device)
+        with torch.no_grad():
+            for p, g in zip(params, grads):
+                if p.grad is None:
+                    p.grad = torch.zeros_like(p)
+                p.grad.add_(g * scale.view(-1, *([1] * (g.ndim - 1))))
+        for hook, norm in zip(hooks, n.tolist()):
+            hook._record(norm)
 
     def after_step(self, model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> None:
         cfg = self.config
@@ -286,6 +352,13 @@ class IgniteHook(TrainingHook):
                 "ignite_lambda_end": self.lam}
         self._reset()
         return logs
+
+
+def same_update_rule(hooks) -> bool:
+    """True when ``hooks`` are all :class:`IgniteHook` with one config (each may hold its own multiplier), so a
+    batched ensemble can apply them together (:meth:`IgniteHook.stacked_after_backward`)."""
+    hooks = list(hooks)
+    return bool(hooks) and all(type(h) is IgniteHook for h in hooks) and all(h.config == hooks[0].config for h in hooks)
 
 
 def ignite_hook(**params) -> IgniteHook:

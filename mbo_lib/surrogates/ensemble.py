@@ -14,8 +14,10 @@ into the per-candidate score a search climbs (``mean`` or ``min`` over members).
 
 The batched path covers what the baselines train: :class:`~mbo_lib.surrogates.models.GaussianMLP` /
 :class:`~mbo_lib.surrogates.models.MLP` members of one architecture, with the ``gaussian_nll`` or ``mse`` loss,
-and **no hooks**. With hooks (IGNITE needs per-member parameter gradients and its own dual variable per member)
-or any other model/loss it falls back to the sequential path. ``batched="auto"`` picks batched on CUDA and, on
+and either no hooks or one IGNITE hook per member (same settings; each keeps its own multiplier, and its
+gradient norm, finite difference and dual step are computed per member on the member's slice of the stacked
+weights, :meth:`~mbo_lib.objectives.ignite.IgniteHook.stacked_after_backward`). Other hooks, models or losses
+fall back to the sequential path. ``batched="auto"`` picks batched on CUDA and, on
 CPU, when the widest hidden layer is at most :func:`batched_max_width_cpu` (512 x torch threads, at most 1024):
 stacking saves per-step Python/dispatch overhead, which dominates for narrow layers; for wide layers the
 per-member GEMMs already keep the cores busy and the batched matmul is slower (``benchmarks/results/ensemble.md``).
@@ -121,7 +123,8 @@ def train_ensemble(make_model: Callable[[int], nn.Module], num_members: int, x, 
     use_batched = batched is True or (batched == "auto" and not reason and num_members > 1
                                       and _batched_is_faster(members, device))
     if use_batched:
-        logs = _train_batched(members, x, y, rows, loss, config, seed, device, progress, desc)
+        logs = _train_batched(members, x, y, rows, loss, config, seed, device, progress, desc,
+                              [h[0] for h in member_hooks] if any(member_hooks) else [])
     else:
         logs = []
         for i, model in enumerate(members):
@@ -144,7 +147,10 @@ def batched_unsupported_reason(members: Sequence[nn.Module], loss: LossTerm,
                                member_hooks: Sequence[Sequence[TrainingHook]] = ()) -> str:
     """Why these members cannot be trained by the batched path (empty string: they can)."""
     if any(len(h) for h in member_hooks):
-        return "hooks are given (they need each member's own parameters and gradients)"
+        from ..objectives.ignite import same_update_rule  # local: objectives imports the trainer
+
+        if not (all(len(h) == 1 for h in member_hooks) and same_update_rule([h[0] for h in member_hooks])):
+            return "hooks other than one IGNITE hook per member (with one setting) need each member's own model"
     if loss not in (gaussian_nll, mse):
         return f"loss {getattr(loss, '__name__', loss)!r} has no batched form (only gaussian_nll and mse)"
     first = _layers(members[0])
@@ -243,8 +249,10 @@ class _StackedNet(nn.Module):
 
 
 def _train_batched(members, x: np.ndarray, y: np.ndarray, rows: list, loss: LossTerm, config: TrainConfig,
-                   seed: int, device: torch.device, progress: bool | None, desc: str) -> list[TrainingLog]:
-    """All members at once; same data, splits and minibatch order per member as :func:`train_surrogate`."""
+                   seed: int, device: torch.device, progress: bool | None, desc: str,
+                   ignite_hooks: Sequence = ()) -> list[TrainingLog]:
+    """All members at once; same data, splits and minibatch order per member as :func:`train_surrogate`.
+    ``ignite_hooks``: one IGNITE hook per member, or empty."""
     start = time.perf_counter()
     num_members, n = len(members), x.shape[0]
     if np.isnan(x).any() or np.isnan(y).any():
@@ -269,10 +277,17 @@ def _train_batched(members, x: np.ndarray, y: np.ndarray, rows: list, loss: Loss
         for step in range(len(batches[0])):
             idx = np.stack([base[b[step]] for base, b in zip(base_rows, batches)])  # M x B global rows
             idx_t = torch.as_tensor(idx, device=device)
-            values, step_logs = stacked.losses(loss, x_t[idx_t], y_t[idx_t])
+            xb = x_t[idx_t]
+            values, step_logs = stacked.losses(loss, xb, y_t[idx_t])
             optimizer.zero_grad(set_to_none=True)
             values.sum().backward()  # member i's slice receives grad of its own loss only
+            if ignite_hooks:
+                # h_m = member m's mean prediction (the mean output for GaussianMLP) over its own minibatch
+                type(ignite_hooks[0]).stacked_after_backward(
+                    list(ignite_hooks), lambda: stacked.net(xb)[..., 0].mean(dim=1), [*stacked.weights, *stacked.biases])
             optimizer.step()
+            for hook in ignite_hooks:
+                hook.after_step(None, None, None)
             step_logs["loss"] = values.detach()
             for k, v in step_logs.items():
                 sums[k] = sums[k] + v if k in sums else v.clone()
@@ -283,6 +298,8 @@ def _train_batched(members, x: np.ndarray, y: np.ndarray, rows: list, loss: Loss
             if val.size:
                 val_global = torch.as_tensor(base_rows[i][val], device=device)
                 entry.update(validation_metrics(m, x_t[val_global], y_t[val_global], loss))
+            if ignite_hooks:
+                entry.update(ignite_hooks[i].epoch_logs())
             logs[i].epochs.append(entry)
         bar.set_postfix(loss=f"{np.mean(means.get('loss', [float('nan')])):.4f}")
     stacked.copy_to(members)
