@@ -2,6 +2,7 @@
 
 (a) IGNITE on the nine baselines x TF-Bind-8, TF-Bind-10 x seeds 0-3 (seed-major, so every cell gets seeds early);
 (b) IGNITE-2 on GA and COMs x TF-Bind-8, TF-Bind-10 x seeds 0-3;
+(d) IGNITE-2 on the other seven baselines x TF-Bind-10 x seeds 0-3 (last: the gain table's IGNITE-2 section);
 (c) the sensitivity grid (epsilon, eta_lambda) for GA and COMs on TF-Bind-10 (the paper's task), seeds 0-3;
 (r) re-runs of plain GA (TF-Bind-8, TF-Bind-10, seeds 0-3) whose committed record predates the runner's
     ``surrogate_grad_norm_on_candidates`` field, which the sharpness notebook needs (same spec, same code path:
@@ -55,6 +56,11 @@ def queues(profile: str = "quick") -> tuple[list[RunSpec], list[RunSpec], list[R
     return a, b, c
 
 
+def ignite2_rest(profile: str = "quick") -> list[RunSpec]:
+    return [RunSpec(task=TASKS[1], method=m, profile=profile, seed=s, regularizer={"name": "ignite2"})
+            for s in range(4) for m in BASELINES if m not in ("GA", "COMs")]
+
+
 def reruns(profile: str = "quick") -> list[RunSpec]:
     return [RunSpec(task=t, method="GA", profile=profile, seed=s) for t in TASKS for s in range(4)]
 
@@ -77,12 +83,13 @@ def main() -> int:
     a, b, c = queues()
     main_store, known = RecordStore(), set(method_names())
     r = [(spec, main_store) for spec in reruns() if lacks_candidate_grad_norm(main_store, spec)]
+    d = [(spec, main_store) for spec in ignite2_rest()]
     a, b, c = ([(spec, main_store) for spec in q] for q in (a, b, c))
     two = lambda q: [x for x in q if x[0].seed < 2]  # noqa: E731  (seeds 0-1 of a queue first)
     rest = lambda q: [x for x in q if x[0].seed >= 2]  # noqa: E731
     cheap = lambda q: [x for x in q if x[0].task == TASKS[1]]  # noqa: E731  (TF-Bind-10 runs take seconds)
     dear = lambda q: [x for x in q if x[0].task != TASKS[1]]  # noqa: E731
-    order = (two(a) + cheap(b) + cheap(c) + r + rest(a) + dear(b) if args.worker == 0 else two(r) + two(b) + a + rest(r) + rest(b) + c)
+    order = (two(a) + cheap(b) + cheap(c) + r + rest(a) + dear(b) + d if args.worker == 0 else two(r) + two(b) + a + rest(r) + rest(b) + c + d)
     Path(args.locks).mkdir(parents=True, exist_ok=True)
     Path(args.log).parent.mkdir(parents=True, exist_ok=True)
     ran, unregistered = 0, 0
