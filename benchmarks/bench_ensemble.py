@@ -28,28 +28,32 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from mbo_lib.design_space import DesignSpace  # noqa: E402
+from mbo_lib.objectives import regularizer_factory  # noqa: E402
 from mbo_lib.objectives.regression import gaussian_nll  # noqa: E402
 from mbo_lib.surrogates import GaussianMLP, TrainConfig, train_ensemble  # noqa: E402
 from mbo_lib.surrogates.ensemble import BATCHED_WIDTH_CAP_CPU, BATCHED_WIDTH_PER_THREAD_CPU  # noqa: E402
 from mbo_lib.tasks import make  # noqa: E402
 
-CASES = [  # (label, hidden, rows (None = all), repeats)
-    ("quick: GA-Ensemble 2 x 256", [256, 256], None, 3),
-    ("quick/paper: REINFORCE/BO/CMA 1 x 256", [256], None, 3),
-    ("2 x 512", [512, 512], 4096, 3),
-    ("2 x 1024", [1024, 1024], 4096, 2),
-    ("paper: GA-Ensemble 2 x 2048", [2048, 2048], 4096, 2),
+CASES = [  # (label, hidden, rows (None = all), repeats, regularizer)
+    ("quick: GA-Ensemble 2 x 256", [256, 256], None, 3, None),
+    ("quick/paper: REINFORCE/BO/CMA 1 x 256", [256], None, 3, None),
+    ("2 x 512", [512, 512], 4096, 3, None),
+    ("2 x 1024", [1024, 1024], 4096, 2, None),
+    ("paper: GA-Ensemble 2 x 2048", [2048, 2048], 4096, 2, None),
+    ("+ IGNITE, quick: GA-Ensemble 2 x 256", [256, 256], 8192, 2, {"name": "ignite"}),
+    ("+ IGNITE, REINFORCE/BO/CMA 1 x 256", [256], 8192, 2, {"name": "ignite"}),
 ]
 
 
-def time_training(x, y, hidden, batched: bool, repeats: int) -> tuple[float, float]:
+def time_training(x, y, hidden, batched: bool, repeats: int, regularizer: dict | None = None) -> tuple[float, float]:
     """Best wall time and best process CPU time over ``repeats`` trainings of one epoch."""
     config = TrainConfig(epochs=1, batch_size=128, lr=3e-4, val_size=200)
+    hooks = regularizer_factory(regularizer) if regularizer else (lambda: [])
     wall, cpu = float("inf"), float("inf")
     for r in range(repeats):
         w, c = time.perf_counter(), time.process_time()
         train_ensemble(lambda i: GaussianMLP(x.shape[1], hidden), 5, x, y, gaussian_nll, config, seed=r,
-                       bootstrap=True, progress=False, batched=batched)
+                       bootstrap=True, progress=False, batched=batched, hooks=hooks)
         wall, cpu = min(wall, time.perf_counter() - w), min(cpu, time.process_time() - c)
     return wall, cpu
 
@@ -75,11 +79,11 @@ def main() -> None:
         "| speed-up wall | speed-up CPU |",
         "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
-    for label, hidden, rows, repeats in CASES:
+    for label, hidden, rows, repeats, regularizer in CASES:
         x, y = (x_all, y_all) if rows is None else (x_all[:rows], y_all[:rows])
         steps = int(np.ceil((x.shape[0] - 200) / 128))
-        seq_w, seq_c = time_training(x, y, hidden, False, repeats)
-        bat_w, bat_c = time_training(x, y, hidden, True, repeats)
+        seq_w, seq_c = time_training(x, y, hidden, False, repeats, regularizer)
+        bat_w, bat_c = time_training(x, y, hidden, True, repeats, regularizer)
         row = (f"| {label} | {' x '.join(map(str, hidden))} | {x.shape[0]} | {steps} | {seq_w:.2f} / {seq_c:.2f} "
                f"| {bat_w:.2f} / {bat_c:.2f} | {seq_w / bat_w:.2f}x | {seq_c / bat_c:.2f}x |")
         print(row, flush=True)
@@ -95,7 +99,8 @@ def main() -> None:
         "",
         f"`train_ensemble(batched='auto')` uses the batched path on CPU when every hidden layer is at most "
         f"min({BATCHED_WIDTH_PER_THREAD_CPU} x torch threads, {BATCHED_WIDTH_CAP_CPU}) wide (always on CUDA), and the "
-        "sequential path otherwise or when hooks are given.",
+        "sequential path otherwise or when hooks other than one IGNITE hook per member are given. The IGNITE rows",
+        "train with one IGNITE hook per member (finite difference, the paper's settings) on both paths.",
         "",
         "On a shared machine (load above the core count) use `--threads 1` and read the CPU-time columns: with 2",
         "threads under oversubscription every OpenMP op waits for a descheduled thread (a 5 x 128 x 24 matmul took",
