@@ -93,6 +93,7 @@ def test_search_moves_and_the_generated_explanation():
     assert lines[0].startswith("- **TFBind8**: ours 0.875 ± 0.025 (n=2); ROOT 0.977 ± 0.004 (Δ -0.102, outside")
     assert "rank 2 of 2 here" in lines[0] and "1/2 seeds end where they started" in lines[0]
     assert "disagree by 0.153" in lines[0]  # |0.977 - 0.824| > 2 * (0.004 + 0.067)
+    assert "50th pct.: ours 0.375 ± 0.025 vs Offline-RaM 0.435 ± 0.017 (Δ -0.060, outside ±2σ)" in lines[0]
     assert f"On every seed (2/2) the step-150 score equals the step-0 score ({start:.3f}" in lines[1]
     assert "the oracle scores 0 of them above and 0 below their labels" in lines[1]  # synthetic: labels = oracle
     assert "no published value" in lines[2] and "climbs from 0.160" in lines[2]
