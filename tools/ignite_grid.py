@@ -2,7 +2,8 @@
 
 (a) IGNITE on the nine baselines x TF-Bind-8, TF-Bind-10 x seeds 0-3 (seed-major, so every cell gets seeds early);
 (b) IGNITE-2 on GA and COMs x TF-Bind-8, TF-Bind-10 x seeds 0-3;
-(d) IGNITE-2 on the other seven baselines x TF-Bind-10 x seeds 0-3 (last: the gain table's IGNITE-2 section);
+(d) IGNITE-2 on the other seven baselines x TF-Bind-10, then TF-Bind-8, x seeds 0-3 (last: the gain table's
+    IGNITE-2 section);
 (c) the sensitivity grid (epsilon, eta_lambda) for GA and COMs on TF-Bind-10 (the paper's task), seeds 0-3;
 (r) re-runs of plain GA (TF-Bind-8, TF-Bind-10, seeds 0-3) whose committed record predates the runner's
     ``surrogate_grad_norm_on_candidates`` field, which the sharpness notebook needs (same spec, same code path:
@@ -57,8 +58,8 @@ def queues(profile: str = "quick") -> tuple[list[RunSpec], list[RunSpec], list[R
 
 
 def ignite2_rest(profile: str = "quick") -> list[RunSpec]:
-    return [RunSpec(task=TASKS[1], method=m, profile=profile, seed=s, regularizer={"name": "ignite2"})
-            for s in range(4) for m in BASELINES if m not in ("GA", "COMs")]
+    return [RunSpec(task=t, method=m, profile=profile, seed=s, regularizer={"name": "ignite2"})
+            for t in TASKS[::-1] for s in range(4) for m in BASELINES if m not in ("GA", "COMs")]
 
 
 def reruns(profile: str = "quick") -> list[RunSpec]:
