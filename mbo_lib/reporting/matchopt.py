@@ -258,3 +258,23 @@ def explain_differences(frame: pd.DataFrame, records: list[dict], methods: Seque
         lines.append(f"- Every {method} record here trains its surrogate for {int(epochs.max())} epochs, the "
                      f"official code for {OFFICIAL_EPOCHS}; no paper-profile record is included in this table.")
     return "\n".join(lines)
+
+
+def plot_ranks(ranks: pd.DataFrame, ax=None, title: str | None = None):
+    """Heatmap of :func:`rank_table`'s normalized ranks (methods x tasks; darker = better, blank = not ranked)
+    with each cell's value, and the MNR as the last column."""
+    import matplotlib.pyplot as plt
+
+    cols = [c for c in ranks.columns if c != "tasks"]
+    values = ranks[cols].to_numpy(dtype=float)
+    ax = ax or plt.subplots(figsize=(1.0 * len(cols) + 2.5, 0.4 * len(ranks) + 1.2))[1]
+    image = ax.imshow(np.ma.masked_invalid(values), cmap="viridis_r", vmin=0.0, vmax=1.0, aspect="auto")
+    for (i, j), v in np.ndenumerate(values):
+        if np.isfinite(v):
+            ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=7, color="white" if v < 0.5 else "black")
+    ax.set_xticks(range(len(cols)), cols, rotation=30, ha="right")
+    ax.set_yticks(range(len(ranks)), ranks.index)
+    ax.axvline(len(cols) - 1.5, color="k", lw=1.0)
+    ax.set_title(title or "normalized rank (rank / methods ranked; lower is better)")
+    ax.figure.colorbar(image, ax=ax, label="normalized rank")
+    return ax

@@ -109,3 +109,17 @@ def test_top_k_start_scores_match_the_labels_where_the_oracle_is_the_label(task_
     st = mo.top_k_start_scores(task_id)
     assert st["above"] == st["below"] == 0
     assert st["oracle_p100"] == pytest.approx(st["dbest"]) == pytest.approx(float(task.normalize_score(task.y.max())))
+
+
+def test_plot_ranks_shows_the_rank_table_values():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    scores = pd.DataFrame({"A": [0.9, 0.5], "B": [np.nan, 0.4]}, index=["m1", "m2"])
+    ranks = mo.rank_table(scores)
+    ax = mo.plot_ranks(ranks)
+    shown = ax.images[0].get_array()
+    np.testing.assert_allclose(shown.data[~shown.mask], [0.5, 0.5, 1.0, 1.0, 1.0])  # m1: A, MNR; m2: A, B (alone), MNR
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["A", "B", "MNR"]
+    assert sorted(t.get_text() for t in ax.texts) == ["0.50", "0.50", "1.00", "1.00", "1.00"]
+    assert shown.mask[0, 1]  # m1 has no score on B: blank
