@@ -123,3 +123,18 @@ def test_plot_ranks_shows_the_rank_table_values():
     assert [t.get_text() for t in ax.get_xticklabels()] == ["A", "B", "MNR"]
     assert sorted(t.get_text() for t in ax.texts) == ["0.50", "0.50", "1.00", "1.00", "1.00"]
     assert shown.mask[0, 1]  # m1 has no score on B: blank
+
+
+def test_ignite_training_end_averages_the_last_epoch_of_the_ignite_runs():
+    def run(seed, reg, lam, sharp):
+        r = rec("MATCH-OPT", T8, seed, 0.9)
+        r["spec"]["regularizer"] = reg
+        r["train"] = [[{"epoch": 1, "ignite_lambda_end": 9.0, "ignite_sharpness": 9.0},
+                       {"epoch": 2, "ignite_lambda_end": lam, "ignite_sharpness": sharp}]]
+        return r
+
+    records = [run(0, {"name": "ignite"}, 0.1, 0.2), run(1, {"name": "ignite"}, -0.3, 0.1), run(0, {}, 5.0, 5.0)]
+    t = mo.ignite_training_end(records)
+    assert len(t) == 1 and t.loc[0, "n"] == 2 and t.loc[0, "epochs"] == 2 and t.loc[0, "task"] == "TFBind8"
+    assert t.loc[0, "lambda_end"] == pytest.approx(-0.1) and t.loc[0, "sharpness"] == pytest.approx(0.15)
+    assert mo.ignite_training_end([records[2]]).empty
