@@ -271,7 +271,7 @@ def plot_ranks(ranks: pd.DataFrame, ax=None, title: str | None = None):
     image = ax.imshow(np.ma.masked_invalid(values), cmap="viridis_r", vmin=0.0, vmax=1.0, aspect="auto")
     for (i, j), v in np.ndenumerate(values):
         if np.isfinite(v):
-            ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=7, color="white" if v < 0.5 else "black")
+            ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=7, color="black" if v < 0.5 else "white")
     ax.set_xticks(range(len(cols)), cols, rotation=30, ha="right")
     ax.set_yticks(range(len(ranks)), ranks.index)
     ax.axvline(len(cols) - 1.5, color="k", lw=1.0)
