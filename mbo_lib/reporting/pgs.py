@@ -15,6 +15,8 @@ import pandas as pd
 from ..tasks import SHORT_NAMES
 from .tables import fmt_pm
 
+TIE_TOL = 1e-9  # oracle scores closer than this are the same design's score
+
 CHECKPOINT_COLUMNS = ["task", "seed", "regularizer", "key", "top_p", "rl_steps", "osel_score", "surrogate_max",
                       "selected"]
 
@@ -60,13 +62,16 @@ def sweep_table(ckpt: pd.DataFrame, percentile: int = 100, by_checkpoint: bool =
         row["n"] = int(sub["seed"].nunique())
         row["OSEL picks"] = int(sub["selected"].sum() if by_checkpoint else picks.loc[(row["task"], row["top_p"])])
         rows.append(row)
-    return pd.DataFrame(rows, columns=keys + [f"oracle p{percentile}", "OSEL score", "n", "OSEL picks"])
+    out = pd.DataFrame(rows, columns=keys + [f"oracle p{percentile}", "OSEL score", "n", "OSEL picks"])
+    return _in_task_order(out, ckpt, keys[1:])
 
 
 def osel_regret(ckpt: pd.DataFrame, percentile: int = 100, reference_p: float = 20) -> pd.DataFrame:
     """Per task and seed: OSEL's pick (p, RL steps) and its oracle score, the oracle-best (p, checkpoint) of the
-    run and the best p at the last checkpoint, the regrets ``best - pick`` (>= 0), and the official fixed choice
-    (``reference_p`` at the last checkpoint) for comparison. Oracle values are normalized ``percentile``."""
+    run (the first one on ties) and ``regret = best - pick`` (>= 0; 0 when OSEL's pick ties the best), the best p
+    among the last checkpoints and ``best p (last ckpt) − pick`` (negative when OSEL's earlier checkpoint beats
+    every fully trained policy), and the official fixed choice (``reference_p`` at the last checkpoint).
+    Oracle values are normalized ``percentile``."""
     value = f"norm_p{percentile}"
     rows = []
     for (task, seed), sub in (ckpt.groupby(["task", "seed"], sort=True) if len(ckpt) else []):
@@ -78,14 +83,24 @@ def osel_regret(ckpt: pd.DataFrame, percentile: int = 100, reference_p: float = 
         rows.append({"task": task, "seed": int(seed), "OSEL pick p": pick.top_p, "OSEL pick RL steps": int(pick.rl_steps),
                      "OSEL pick": pick[value], "best p": best.top_p, "best RL steps": int(best.rl_steps),
                      "best": best[value], "regret": best[value] - pick[value], "best p (last ckpt)": best_last.top_p,
-                     "regret vs best p (last ckpt)": best_last[value] - pick[value],
+                     "best p (last ckpt) − pick": best_last[value] - pick[value],
                      f"p={reference_p:g} (last ckpt)": float(ref[value].iloc[0]) if len(ref) else np.nan})
-    return pd.DataFrame(rows)
+    return _in_task_order(pd.DataFrame(rows), ckpt, ["seed"])
+
+
+def _in_task_order(table: pd.DataFrame, ckpt: pd.DataFrame, then: list[str]) -> pd.DataFrame:
+    """Rows ordered by the order in which tasks first appear in ``ckpt`` (the notebook's task order), then ``then``."""
+    if table.empty:
+        return table
+    order = {t: i for i, t in enumerate(dict.fromkeys(ckpt["task"]))}
+    return (table.assign(_o=table["task"].map(order)).sort_values(["_o", *then], kind="stable")
+            .drop(columns="_o").reset_index(drop=True))
 
 
 def regret_summary(regret: pd.DataFrame, digits: int = 3) -> pd.DataFrame:
     """Per task: mean ± population std over seeds of OSEL's pick, the oracle-best (p, checkpoint), the regret,
-    the fixed ``p`` column of :func:`osel_regret`, and how often OSEL picked the oracle-best p."""
+    the fixed ``p`` column of :func:`osel_regret`, and in how many seeds OSEL's pick scored as high as the
+    oracle-best (p, checkpoint) (ties count: several checkpoints often decode to the same best design)."""
     if regret.empty:
         return pd.DataFrame(columns=["task", "n"])
     fixed = [c for c in regret.columns if c.startswith("p=")][0]
@@ -93,16 +108,16 @@ def regret_summary(regret: pd.DataFrame, digits: int = 3) -> pd.DataFrame:
     for task, sub in regret.groupby("task", sort=False):
         rows.append({"task": task, "n": len(sub), "OSEL pick": _pm(sub["OSEL pick"], digits),
                      "best (p, ckpt)": _pm(sub["best"], digits), "regret": _pm(sub["regret"], digits),
-                     "regret vs best p (last ckpt)": _pm(sub["regret vs best p (last ckpt)"], digits),
+                     "best p (last ckpt) − pick": _pm(sub["best p (last ckpt) − pick"], digits),
                      fixed: _pm(sub[fixed].dropna(), digits),
-                     "OSEL picked the best p": f"{int((sub['OSEL pick p'] == sub['best p']).sum())}/{len(sub)}"})
+                     "OSEL pick = best": f"{int((sub['regret'] <= TIE_TOL).sum())}/{len(sub)}"})
     return pd.DataFrame(rows)
 
 
 def plot_sweep(ckpt: pd.DataFrame, task: str, percentile: int = 100, axes: Sequence | None = None):
     """Two panels for ``task``: the oracle's normalized ``percentile`` and the OSEL score against p, one line per
-    RL checkpoint (mean over seeds, error bars = population std); OSEL's picks as black crosses (per seed, on the
-    oracle panel). Returns the axes."""
+    RL checkpoint (mean over seeds, error bars = population std; lines shifted by +-0.6 on x to stay apart);
+    OSEL's picks as black crosses (per seed, at its p, on the oracle panel). Returns the axes."""
     import matplotlib.pyplot as plt
 
     if axes is None:
@@ -111,9 +126,11 @@ def plot_sweep(ckpt: pd.DataFrame, task: str, percentile: int = 100, axes: Seque
     value = f"norm_p{percentile}"
     for panel, column, label in ((axes[0], value, f"oracle, normalized {percentile}th pct."),
                                  (axes[1], "osel_score", "OSEL score (max k-NN prediction, z-scored y)")):
-        for steps, line in sub.groupby("rl_steps"):
+        groups = list(sub.groupby("rl_steps"))
+        for i, (steps, line) in enumerate(groups):
             stats = line.groupby("top_p")[column].agg(["mean", lambda v: v.std(ddof=0)])
-            panel.errorbar(stats.index, stats["mean"], yerr=stats.iloc[:, 1], marker="o", capsize=3,
+            shift = 0.6 * (i - (len(groups) - 1) / 2)  # side by side, so the error bars do not hide each other
+            panel.errorbar(stats.index + shift, stats["mean"], yerr=stats.iloc[:, 1], marker="o", capsize=3,
                            label=f"{steps} RL steps")
         panel.set_xlabel("top p (%) of the data used for the trajectories")
         panel.set_ylabel(label)
@@ -121,3 +138,49 @@ def plot_sweep(ckpt: pd.DataFrame, task: str, percentile: int = 100, axes: Seque
     axes[0].scatter(picks.top_p, picks[value], marker="x", color="black", zorder=5, label="OSEL pick (per seed)")
     axes[0].legend(fontsize=7)
     return axes
+
+
+def method_task_table(frame: pd.DataFrame, methods: Sequence[str], tasks: Sequence[str],
+                      percentiles: Sequence[int] = (100, 50), not_run: dict[str, str] | None = None,
+                      digits: int = 3) -> pd.DataFrame:
+    """Ours only, one row per method, one column per (task, percentile): normalized score mean ± population std
+    over seeds with ``(n)``; ``"—"`` without records, ``"not run"`` for tasks in ``not_run``."""
+    df = frame.assign(task=frame["task"].map(lambda t: SHORT_NAMES.get(t, t))) if len(frame) else frame
+    out = {}
+    for method in methods:
+        row = {}
+        for task in tasks:
+            short = SHORT_NAMES.get(task, task)
+            for p in percentiles:
+                col = f"{short} p{p}"
+                if not_run and (task in not_run or short in not_run):
+                    row[col] = "not run"
+                    continue
+                vals = df[(df.method == method) & (df.task == short)][f"norm_p{p}"] if len(df) else pd.Series(dtype=float)
+                row[col] = f"{_pm(vals, digits)} ({len(vals)})" if len(vals) else "—"
+        out[method] = row
+    return pd.DataFrame.from_dict(out, orient="index")
+
+
+def rank_sentences(frame: pd.DataFrame, method: str, methods: Sequence[str], tasks: Sequence[str],
+                   percentile: int = 100) -> str:
+    """Markdown bullets: per task, ``method``'s mean normalized ``percentile`` score and its rank among the
+    ``methods`` that have records there, with the best other method and the gap to it."""
+    df = frame.assign(task=frame["task"].map(lambda t: SHORT_NAMES.get(t, t))) if len(frame) else frame
+    lines = []
+    for task in tasks:
+        short = SHORT_NAMES.get(task, task)
+        sub = df[(df.task == short) & df.method.isin(methods)] if len(df) else df
+        means = sub.groupby("method")[f"norm_p{percentile}"].mean().sort_values(ascending=False) if len(sub) else None
+        if means is None or method not in means.index:
+            lines.append(f"- {short}: no {method} record.")
+            continue
+        rank = int(list(means.index).index(method)) + 1
+        others = means.drop(method)
+        if others.empty:
+            lines.append(f"- {short}: {method} {means[method]:.3f}; no other method has records here.")
+            continue
+        best_other = others.index[0]
+        lines.append(f"- {short}: {method} {means[method]:.3f}, rank {rank} of {len(means)}; best other "
+                     f"{best_other} {others.iloc[0]:.3f} (Δ {means[method] - others.iloc[0]:+.3f}).")
+    return "\n".join(lines)

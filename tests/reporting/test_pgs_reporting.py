@@ -44,13 +44,22 @@ def test_osel_regret_is_best_minus_pick():
     s0, s1 = r.iloc[0], r.iloc[1]
     assert (s0["OSEL pick p"], s0["OSEL pick RL steps"], s0["OSEL pick"]) == (10, 1000, 0.6)
     assert (s0["best p"], s0["best RL steps"], s0["best"]) == (20, 500, 0.9)
-    assert s0["regret"] == pytest.approx(0.3) and s0["regret vs best p (last ckpt)"] == pytest.approx(0.1)
+    assert s0["regret"] == pytest.approx(0.3) and s0["best p (last ckpt) − pick"] == pytest.approx(0.1)
     assert s0["p=20 (last ckpt)"] == 0.7
     assert s1["regret"] == pytest.approx(0.3) and s1["best p (last ckpt)"] == 10
     assert (r["regret"] >= 0).all()
     summary = pr.regret_summary(r)
-    assert summary.iloc[0]["regret"] == "0.300 ± 0.000" and summary.iloc[0]["OSEL picked the best p"] == "0/2"
+    assert summary.iloc[0]["regret"] == "0.300 ± 0.000" and summary.iloc[0]["OSEL pick = best"] == "0/2"
     assert summary.iloc[0]["n"] == 2
+
+
+def test_a_pick_that_ties_the_best_has_zero_regret_and_tasks_keep_their_order():
+    recs = [_record(0, [0.9, 0.9, 0.9, 0.9], [1.0, 1.0, 1.0, 2.0], task="TFBind10-Exact-v0"), RECORDS[0]]
+    r = pr.osel_regret(pr.checkpoint_frame(recs))
+    assert list(r.task) == ["TFBind10", "TFBind8"]
+    assert r.iloc[0]["regret"] == 0 and r.iloc[0]["OSEL pick p"] == 20 and r.iloc[0]["best p"] == 10
+    assert pr.regret_summary(r).iloc[0]["OSEL pick = best"] == "1/1"
+    assert list(pr.sweep_table(pr.checkpoint_frame(recs), by_checkpoint=False).task) == ["TFBind10"] * 2 + ["TFBind8"] * 2
 
 
 def test_plot_sweep_draws_one_line_per_checkpoint():
@@ -61,3 +70,26 @@ def test_plot_sweep_draws_one_line_per_checkpoint():
     assert len(axes[0].containers) == 2 and len(axes[1].containers) == 2
     offsets = axes[0].collections[-1].get_offsets()
     np.testing.assert_allclose(sorted(map(tuple, offsets)), [(10, 0.6), (20, 0.5)])
+
+
+def _frame():
+    import pandas as pd
+
+    rows = [("PGS", "TFBind8-Exact-v0", 0, 0.9), ("PGS", "TFBind8-Exact-v0", 1, 0.7), ("GA", "TFBind8-Exact-v0", 0, 0.95),
+            ("COMs", "TFBind8-Exact-v0", 0, 0.6), ("GA", "TFBind10-Exact-v0", 0, 0.5)]
+    return pd.DataFrame([{"method": m, "task": t, "seed": s, "norm_p100": v, "norm_p50": v / 2} for m, t, s, v in rows])
+
+
+def test_method_task_table_cells():
+    t = pr.method_task_table(_frame(), ["PGS", "GA", "MINs"], ["TFBind8-Exact-v0", "TFBind10-Exact-v0", "Ant"],
+                             not_run={"Ant": "no oracle"})
+    assert t.loc["PGS", "TFBind8 p100"] == "0.800 ± 0.100 (2)" and t.loc["PGS", "TFBind8 p50"] == "0.400 ± 0.050 (2)"
+    assert t.loc["PGS", "TFBind10 p100"] == "—" and t.loc["MINs", "TFBind8 p100"] == "—"
+    assert t.loc["GA", "Ant p100"] == "not run"
+
+
+def test_rank_sentences():
+    text = pr.rank_sentences(_frame(), "PGS", ["PGS", "GA", "COMs"], ["TFBind8-Exact-v0", "TFBind10-Exact-v0"])
+    lines = text.splitlines()
+    assert lines[0] == "- TFBind8: PGS 0.800, rank 2 of 3; best other GA 0.950 (Δ -0.150)."
+    assert lines[1] == "- TFBind10: no PGS record."
