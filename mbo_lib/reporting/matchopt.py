@@ -297,3 +297,46 @@ def ignite_training_end(records: list[dict]) -> pd.DataFrame:
     df = pd.DataFrame(rows).groupby(["method", "task"], sort=False)
     return df.agg(n=("epochs", "size"), epochs=("epochs", "max"), lambda_end=("lambda_end", "mean"),
                   sharpness=("sharpness", "mean")).reset_index()[cols]
+
+
+
+def describe_ignite(gains100: pd.DataFrame, gains50: pd.DataFrame, sharp: pd.DataFrame, records: list[dict],
+                    method: str = "MATCH-OPT") -> str:
+    """Markdown bullets for ``method`` with vs without IGNITE, from :func:`mbo_lib.reporting.ignite.gains` at the
+    100th / 50th percentile, :func:`~mbo_lib.reporting.ignite.sharpness_table` and the records: the gain summary,
+    sharpness per task, tasks whose difference of means is within the seeds' spread (std with + std without),
+    tasks where neither surrogate can move the score, and tasks where the BDMM multiplier ended at or below 0."""
+    from .ignite import gain_summary
+
+    lines = []
+    for p, g in ((100, gains100), (50, gains50)):
+        s = gain_summary(g)
+        if s["cells"]:
+            lines.append(f"- {p}th percentile: IGNITE raised {method}'s score on {s['improved']} of {s['cells']} tasks, "
+                         f"lowered it on {s['decreased']}, left {s['unchanged']} unchanged (|gain| < {s['tol_percent']:g}%); "
+                         f"gains from {s['worst_gain_percent']:+.2f}% ({s['worst_where']}) to "
+                         f"{s['peak_gain_percent']:+.2f}% ({s['peak_where']}), mean {s['mean_gain_percent']:+.2f}%.")
+    for _, r in sharp.dropna(subset=["reduction %"]).iterrows():
+        lines.append(f"- Sharpness on {r['task']}: {r['without']} without, {r['with']} with IGNITE "
+                     f"({r['reduction %']:+.1f}% reduction, n={r['n']}).")
+    g = gains100[gains100.n > 0]
+    small = g[np.abs(g.with_mean - g.without_mean) < g.without_std + g.with_std]
+    if len(small):
+        lines.append("- On " + ", ".join(_short(t) for t in small.task) + " the difference of the means is smaller "
+                     "than the sum of the two seed spreads (std): with this n, no claim either way.")
+    stuck = None
+    for variant in ("", "ignite"):
+        moves = search_moves([r for r in records if (r["spec"].get("regularizer") or {}).get("name", "") == variant], method)
+        here = set(moves[(moves.unchanged == moves.n) & (moves.init == "top_k")].task)
+        stuck = here if stuck is None else stuck & here
+    for t in sorted(stuck or ()):
+        lines.append(f"- {_short(t)}: with and without IGNITE the search leaves every run's score at its step-0 value "
+                     f"(top-128 starts; 150 Adam steps of lr 1e-3 flip no letter), so no surrogate can change it there.")
+    end = ignite_training_end([r for r in records if r["spec"]["method"] == method])
+    slack = end[end.lambda_end <= 0]
+    if len(slack):
+        lines.append("- The multiplier ended at or below 0 on " + ", ".join(f"{r.task} ({r.lambda_end:+.4f})"
+                     for r in slack.itertuples()) + ": the constraint was slack there on average, so IGNITE's term did "
+                     "not push the gradient norm down (with the official unclipped update a negative lambda even "
+                     "pushes it up a little).")
+    return "\n".join(lines)

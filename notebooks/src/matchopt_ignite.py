@@ -23,7 +23,6 @@ import mbo_lib.experiments as ex
 import mbo_lib.reporting as rep
 import mbo_lib.reporting.ignite as ig
 from mbo_lib.reporting import matchopt as mrep
-from mbo_lib.tasks import SHORT_NAMES
 
 # %% tags=["parameters"]
 profile: str = "quick"  # smoke | quick | paper
@@ -99,34 +98,4 @@ mrep.ignite_training_end(records).round(4)
 
 # %%
 # NBVAL_CHECK_OUTPUT
-lines = []
-for p, g in ((100, g100), (50, g50)):
-    s = ig.gain_summary(g)
-    if s["cells"]:
-        lines.append(f"- {p}th percentile: IGNITE raised MATCH-OPT's score on {s['improved']} of {s['cells']} tasks, "
-                     f"lowered it on {s['decreased']}, left {s['unchanged']} unchanged (|gain| < {s['tol_percent']:g}%); "
-                     f"gains from {s['worst_gain_percent']:+.2f}% ({s['worst_where']}) to {s['peak_gain_percent']:+.2f}% "
-                     f"({s['peak_where']}), mean {s['mean_gain_percent']:+.2f}%.")
-have = sharp.dropna(subset=["reduction %"])
-for _, r in have.iterrows():
-    lines.append(f"- Sharpness on {r['task']}: {r['without']} without, {r['with']} with IGNITE "
-                 f"({r['reduction %']:+.1f}% reduction, n={r['n']}).")
-small = g100[(g100.n > 0) & (np.abs(g100.with_mean - g100.without_mean) < g100.without_std + g100.with_std)]
-if len(small):
-    lines.append("- On " + ", ".join(SHORT_NAMES.get(t, t) for t in small.task) + " the difference of the "
-                 "means is smaller than the sum of the two seed spreads (std): with this n, no claim either way.")
-stuck = None
-for variant in ("", "ignite"):
-    moves = mrep.search_moves([r for r in records if (r["spec"].get("regularizer") or {}).get("name", "") == variant])
-    here = set(moves[(moves.unchanged == moves.n) & (moves.init == "top_k")].task)
-    stuck = here if stuck is None else stuck & here
-for t in sorted(stuck or ()):
-    lines.append(f"- {SHORT_NAMES.get(t, t)}: with and without IGNITE the search leaves every run's score at its step-0 "
-                 f"value (top-128 starts; 150 Adam steps of lr 1e-3 flip no letter), so no surrogate can change it there.")
-end = mrep.ignite_training_end(records)
-slack = end[end.lambda_end <= 0]
-if len(slack):
-    lines.append("- The multiplier ended at or below 0 on " + ", ".join(f"{r.task} ({r.lambda_end:+.4f})" for r in slack.itertuples())
-                 + ": the constraint was slack there on average, so IGNITE's term did not push the gradient norm down "
-                 "(with the official unclipped update a negative lambda even pushes it up a little).")
-display(Markdown("\n".join(lines) or "no paired runs yet"))
+display(Markdown(mrep.describe_ignite(g100, g50, sharp, records) or "no paired runs yet"))

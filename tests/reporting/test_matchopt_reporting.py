@@ -138,3 +138,29 @@ def test_ignite_training_end_averages_the_last_epoch_of_the_ignite_runs():
     assert len(t) == 1 and t.loc[0, "n"] == 2 and t.loc[0, "epochs"] == 2 and t.loc[0, "task"] == "TFBind8"
     assert t.loc[0, "lambda_end"] == pytest.approx(-0.1) and t.loc[0, "sharpness"] == pytest.approx(0.15)
     assert mo.ignite_training_end([records[2]]).empty
+
+
+def test_describe_ignite_from_gains_sharpness_and_records():
+    from mbo_lib.reporting import ignite as ig
+
+    IG = {"name": "ignite"}
+
+    def run(task, seed, p100, reg, grad_norm, lam, start=None):
+        r = rec("MATCH-OPT", task, seed, p100, start=start)
+        r["spec"]["regularizer"], r["surrogate_grad_norm_on_candidates"] = reg, grad_norm
+        r["train"] = [[{"epoch": 1, "ignite_lambda_end": lam, "ignite_sharpness": 0.1}]] if reg else [[{"epoch": 1}]]
+        return r
+
+    records = [run(T8, 0, 0.8, {}, 4.0, 0, start=(0.5, 0.1)), run(T8, 0, 0.88, IG, 2.0, 0.05, start=(0.5, 0.1)),
+               run(T10, 0, 0.6, {}, 1.0, 0), run(T10, 0, 0.6, IG, 1.0, -0.01)]  # T10: the score never moves
+    frame = ig.run_frame(records)
+    g100, g50 = ig.gains(frame, ["MATCH-OPT"], [T8, T10], 100), ig.gains(frame, ["MATCH-OPT"], [T8, T10], 50)
+    sharp = ig.sharpness_table(frame, ["MATCH-OPT"], [T8, T10])
+    lines = mo.describe_ignite(g100, g50, sharp, records).splitlines()
+    assert lines[0] == ("- 100th percentile: IGNITE raised MATCH-OPT's score on 1 of 2 tasks, lowered it on 0, left 1 "
+                        "unchanged (|gain| < 0.1%); gains from +0.00% (MATCH-OPT / TFBind10) to +10.00% "
+                        "(MATCH-OPT / TFBind8), mean +5.00%.")
+    assert lines[2] == "- Sharpness on TFBind8: 0.2000 ± 0.0000 without, 0.1000 ± 0.0000 with IGNITE (+50.0% reduction, n=1)."
+    assert "- On TFBind10 the difference of the means" not in lines  # 0 < 0 + 0 is false: std 0, no claim line
+    assert any(line.startswith("- TFBind10: with and without IGNITE the search leaves") for line in lines)
+    assert lines[-1].startswith("- The multiplier ended at or below 0 on TFBind10 (-0.0100)")
