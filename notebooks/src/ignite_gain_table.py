@@ -99,7 +99,7 @@ ig.headline_table(ig.gain_summary(gains50)).iloc[:, :2]
 
 # %% [markdown]
 # ## IGNITE-2 (fixed multiplier 0.01, rho = r = 0.2), where its runs exist
-# The committed quick records have IGNITE-2 for the nine baselines on TF-Bind-8 and TF-Bind-10.
+# Only cells with paired runs are shown (n per cell); the printed line says how many cells that is.
 
 # %% tags=["report"]
 # NBVAL_CHECK_OUTPUT
