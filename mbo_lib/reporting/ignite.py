@@ -289,3 +289,40 @@ def records_with_grad_norm(specs, compute_missing: bool = True, device="auto") -
         if r is not None:
             out.append(r)
     return out, pd.DataFrame(rows, columns=["method", "task", "seed", "stored norm_p100", "rerun norm_p100"])
+
+
+def ignite_training_end(records: list[dict], name: str = "ignite") -> pd.DataFrame:
+    """Where IGNITE's BDMM ended: per (method, task), over the runs with ``regularizer.name == name``, the mean of the
+    last epoch's multiplier ``ignite_lambda_end`` and minibatch sharpness ``ignite_sharpness`` (rho times the
+    weight-gradient norm of the mean prediction; the constraint asks for <= epsilon), averaged over every surrogate
+    a run trained (ensemble members each have their own multiplier), and ``n`` runs."""
+    rows = []
+    for r in records:
+        logs = [log for log in (r.get("train") or []) if log and "ignite_lambda_end" in log[-1]]
+        if (r["spec"].get("regularizer") or {}).get("name") != name or not logs:
+            continue
+        rows.append({"method": r["spec"]["method"], "task": SHORT_NAMES.get(r["spec"]["task"], r["spec"]["task"]),
+                     "epochs": max(log[-1].get("epoch", 0) for log in logs),
+                     "lambda_end": float(np.mean([log[-1]["ignite_lambda_end"] for log in logs])),
+                     "sharpness": float(np.mean([log[-1].get("ignite_sharpness", np.nan) for log in logs]))})
+    cols = ["method", "task", "n", "epochs", "lambda_end", "sharpness"]
+    if not rows:
+        return pd.DataFrame(columns=cols)
+    df = pd.DataFrame(rows).groupby(["method", "task"], sort=False)
+    return df.agg(n=("epochs", "size"), epochs=("epochs", "max"), lambda_end=("lambda_end", "mean"),
+                  sharpness=("sharpness", "mean")).reset_index()[cols]
+
+
+def identical_cells(frame: pd.DataFrame, variant: str = "ignite", percentile: int = 100) -> list[tuple[str, str, int]]:
+    """``(method, task, n)`` of the cells where every paired seed scored exactly the same without and with
+    ``variant``: the regularizer did not change the method's candidates' score at all there."""
+    value = f"norm_p{percentile}"
+    base = frame[frame.regularizer == ""].set_index(["method", "task", "seed"])[value]
+    reg = frame[frame.regularizer == variant].set_index(["method", "task", "seed"])[value]
+    both = base.to_frame("without").join(reg.to_frame("with"), how="inner")
+    out = []
+    for (method, task), g in both.groupby(level=["method", "task"], sort=False):
+        if (g["without"] == g["with"]).all():
+            out.append((method, SHORT_NAMES.get(task, task), len(g)))
+    return out
+

@@ -30,6 +30,7 @@ import pandas as pd
 from ..evaluation import normalized_ranks
 from ..reference import published_scores
 from ..tasks import SHORT_NAMES
+from .ignite import ignite_training_end  # noqa: F401  (re-exported: the MATCH-OPT + IGNITE notebook uses it)
 from .tables import fmt_pm, ours_summary
 
 OFFICIAL_EPOCHS = 200  # the official loop's last search sees 200 epochs (mbo_lib/methods/matchopt.py)
@@ -278,26 +279,6 @@ def plot_ranks(ranks: pd.DataFrame, ax=None, title: str | None = None):
     ax.set_title(title or "normalized rank (rank / methods ranked; lower is better)")
     ax.figure.colorbar(image, ax=ax, label="normalized rank")
     return ax
-
-
-def ignite_training_end(records: list[dict]) -> pd.DataFrame:
-    """Where IGNITE's BDMM ended: per (method, task), over the runs with ``regularizer.name == "ignite"``, the mean
-    of the last epoch's multiplier ``ignite_lambda_end`` and minibatch sharpness ``ignite_sharpness`` (rho times
-    the weight-gradient norm of the mean prediction; the constraint asks for <= epsilon), and ``n`` runs."""
-    rows = []
-    for r in records:
-        if (r["spec"].get("regularizer") or {}).get("name") != "ignite" or not r.get("train") or not r["train"][0]:
-            continue
-        last = r["train"][0][-1]
-        rows.append({"method": r["spec"]["method"], "task": _short(r["spec"]["task"]), "epochs": last.get("epoch"),
-                     "lambda_end": last.get("ignite_lambda_end", np.nan), "sharpness": last.get("ignite_sharpness", np.nan)})
-    cols = ["method", "task", "n", "epochs", "lambda_end", "sharpness"]
-    if not rows:
-        return pd.DataFrame(columns=cols)
-    df = pd.DataFrame(rows).groupby(["method", "task"], sort=False)
-    return df.agg(n=("epochs", "size"), epochs=("epochs", "max"), lambda_end=("lambda_end", "mean"),
-                  sharpness=("sharpness", "mean")).reset_index()[cols]
-
 
 
 def describe_ignite(gains100: pd.DataFrame, gains50: pd.DataFrame, sharp: pd.DataFrame, records: list[dict],

@@ -122,3 +122,21 @@ def test_load_records_without_compute_returns_only_existing(tmp_path):
     store.save(present, rec("GA", 0, 0.5))
     out = ig.load_records([present, absent], compute_missing=False, store=store)
     assert len(out) == 1 and json.dumps(out[0]["result"])
+
+
+def test_ignite_training_end_averages_members_and_skips_other_runs():
+    r = rec("GA-Ensemble-Mean", 0, 0.9, IG)
+    r["train"] = [[{"epoch": 1, "ignite_lambda_end": 9.0}, {"epoch": 2, "ignite_lambda_end": 0.1, "ignite_sharpness": 0.2}],
+                  [{"epoch": 2, "ignite_lambda_end": 0.3, "ignite_sharpness": 0.4}]]
+    plain = rec("GA-Ensemble-Mean", 0, 0.9)
+    plain["train"] = [[{"epoch": 2}]]
+    t = ig.ignite_training_end([r, plain])
+    assert len(t) == 1 and t.loc[0, "n"] == 1 and t.loc[0, "task"] == "TFBind8"
+    assert t.loc[0, "lambda_end"] == pytest.approx(0.2) and t.loc[0, "sharpness"] == pytest.approx(0.3)
+    assert ig.ignite_training_end([plain]).empty
+
+
+def test_identical_cells_needs_every_paired_seed_equal():
+    records = [rec("MINs", s, 0.5 + s / 10) for s in (0, 1)] + [rec("MINs", s, 0.5 + s / 10, IG) for s in (0, 1)]
+    records += [rec("GA", s, 0.5) for s in (0, 1)] + [rec("GA", 0, 0.5, IG), rec("GA", 1, 0.6, IG)]
+    assert ig.identical_cells(ig.run_frame(records)) == [("MINs", "TFBind8", 2)]
