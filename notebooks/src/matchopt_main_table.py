@@ -153,7 +153,8 @@ cmp50
 
 # %% tags=["report"]
 # NBVAL_CHECK_OUTPUT
-display(Markdown(mrep.explain_differences(frame, records, methods, tasks, not_run)))
+paper_runs = rep.load_records(ex.grid(runnable, ["MATCH-OPT"], seeds, "paper"), False, dev)  # only existing ones
+display(Markdown(mrep.explain_differences(frame, records, methods, tasks, not_run, paper_records=paper_runs)))
 
 # %% [markdown]
 # The search summary behind those sentences: per task, the mean 100th / 50th-percentile score at step 0 and at

@@ -98,7 +98,18 @@ def test_search_moves_and_the_generated_explanation():
     assert "the oracle scores 0 of them above and 0 below their labels" in lines[1]  # synthetic: labels = oracle
     assert "no published value" in lines[2] and "climbs from 0.160" in lines[2]
     assert lines[3] == "- **Ant**: not run here: no data."
-    assert "for 10 epochs, the official code for 200" in lines[4]
+    assert "for 10 epochs, the official code for 200" in lines[4] and "no paper-profile record exists yet" in lines[4]
+    assert "Test of that hypothesis" not in text
+    # a paper-profile run on TF-Bind-8 is quoted, with its verdict against the quick mean (0.875)
+    paper = [rec("MATCH-OPT", T8, 0, 0.84, epochs=200)]
+    text = mo.explain_differences(records_frame(records), records, ["GA", "MATCH-OPT"], [T8, LEVY, ACK, ANT],
+                                  not_run={ANT: "no data"}, paper_records=paper)
+    assert ("Test of that hypothesis: 1 paper-profile run(s) (200 epochs) scored 0.840, not higher than the quick "
+            "runs' 0.875: training length alone does not explain the gap.") in text
+    assert "paper-profile runs exist only for TFBind8" in text
+    higher = mo.explain_differences(records_frame(records), records, ["GA", "MATCH-OPT"], [T8], paper_records=
+                                    [rec("MATCH-OPT", T8, s, 0.95 + s / 100, epochs=200) for s in (0, 1)])
+    assert "scored 0.955 ± 0.005, higher than the quick runs' 0.875." in higher
 
 
 @pytest.mark.parametrize("task_id", [LEVY, T8])
