@@ -105,7 +105,9 @@ fig.tight_layout()
 # %% [markdown]
 # ## The official settings (`paper` profile)
 # GA and COMs with design-baselines' settings (2 x 2048 networks, 100 / 50 epochs) on TF-Bind-8, from the committed
-# `paper` records (about an hour per run on two CPU cores; they are loaded here, never computed by this notebook).
+# `paper` records (loaded here, never computed by this notebook). Cost on one CPU core here: GA about 30 minutes of
+# CPU per seed; COMs about 6 CPU-hours per seed (50 particle ascent steps per training step on the 2 x 2048
+# network), so COMs at this profile needs a GPU and has no record yet.
 
 # %% tags=["report"]
 # NBVAL_CHECK_OUTPUT
