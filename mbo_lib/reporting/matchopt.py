@@ -40,6 +40,12 @@ def _short(task: str) -> str:
     return SHORT_NAMES.get(task, task)
 
 
+def _runnable(tasks: Sequence[str], not_run: dict[str, str] | None) -> list[str]:
+    """``tasks`` minus those listed in ``not_run`` (by id or short name)."""
+    not_run = not_run or {}
+    return [t for t in tasks if t not in not_run and _short(t) not in not_run]
+
+
 def score_matrix(frame: pd.DataFrame, methods: Sequence[str], tasks: Sequence[str], percentile: int = 100,
                  decimals: int | None = 3) -> pd.DataFrame:
     """Our mean normalized score over seeds: ``methods x tasks`` (short names), rounded to ``decimals``
@@ -76,8 +82,7 @@ def main_table(frame: pd.DataFrame, methods: Sequence[str], tasks: Sequence[str]
     """The paper's main table: one row per method, one column per task with our mean ± population std over seeds
     (``"not run"`` for tasks absent here, ``"—"`` for a missing record), ``n`` (seeds per cell, ``"2–4"`` if they
     vary), the MNR over the runnable tasks and the method's place in it (1 = best MNR)."""
-    not_run = not_run or {}
-    runnable = [t for t in tasks if t not in not_run and _short(t) not in not_run]
+    runnable = _runnable(tasks, not_run)
     summary = ours_summary(frame, f"norm_p{percentile}").set_index(["method", "task"]) if len(frame) else None
     ranks = rank_table(score_matrix(frame, methods, runnable, percentile, digits))
     place = ranks["MNR"].rank(method="min")
@@ -105,8 +110,7 @@ def mnr_table(frame: pd.DataFrame, methods: Sequence[str], tasks: Sequence[str],
               decimals: int = 3) -> pd.DataFrame:
     """MNR per method: ours on every runnable task; per source, ours and theirs on the cells both have (same
     methods, same tasks), and theirs on every task of ``tasks`` it covers. NaN where a method has no cell."""
-    not_run = not_run or {}
-    runnable = [t for t in tasks if t not in not_run and _short(t) not in not_run]
+    runnable = _runnable(tasks, not_run)
     ours_all = score_matrix(frame, methods, runnable, percentile, decimals)
     out = pd.DataFrame({"ours: runnable tasks": rank_table(ours_all)["MNR"]})
     for src in sources:
@@ -122,8 +126,7 @@ def mnr_table(frame: pd.DataFrame, methods: Sequence[str], tasks: Sequence[str],
 def mnr_tasks(frame: pd.DataFrame, methods: Sequence[str], tasks: Sequence[str], percentile: int = 100,
               sources: Sequence[str] = ("ROOT", "Offline-RaM"), not_run: dict[str, str] | None = None) -> dict:
     """The tasks behind each column of :func:`mnr_table` (short names), for its caption."""
-    not_run = not_run or {}
-    runnable = [t for t in tasks if t not in not_run and _short(t) not in not_run]
+    runnable = _runnable(tasks, not_run)
     ours_all = score_matrix(frame, methods, runnable, percentile)
     out = {"ours: runnable tasks": [c for c in ours_all.columns if ours_all[c].notna().any()]}
     for src in sources:

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ..tasks import SHORT_NAMES
-from .tables import fmt_pm
+from .tables import fmt_pm, ours_summary
 
 TIE_TOL = 1e-9  # oracle scores closer than this are the same design's score
 
@@ -145,7 +145,7 @@ def method_task_table(frame: pd.DataFrame, methods: Sequence[str], tasks: Sequen
                       digits: int = 3) -> pd.DataFrame:
     """Ours only, one row per method, one column per (task, percentile): normalized score mean ± population std
     over seeds with ``(n)``; ``"—"`` without records, ``"not run"`` for tasks in ``not_run``."""
-    df = frame.assign(task=frame["task"].map(lambda t: SHORT_NAMES.get(t, t))) if len(frame) else frame
+    summaries = {p: ours_summary(frame, f"norm_p{p}").set_index(["method", "task"]) for p in percentiles}
     out = {}
     for method in methods:
         row = {}
@@ -155,9 +155,11 @@ def method_task_table(frame: pd.DataFrame, methods: Sequence[str], tasks: Sequen
                 col = f"{short} p{p}"
                 if not_run and (task in not_run or short in not_run):
                     row[col] = "not run"
-                    continue
-                vals = df[(df.method == method) & (df.task == short)][f"norm_p{p}"] if len(df) else pd.Series(dtype=float)
-                row[col] = f"{_pm(vals, digits)} ({len(vals)})" if len(vals) else "—"
+                elif (method, short) in summaries[p].index:
+                    mean, std, n = summaries[p].loc[(method, short), ["mean", "std", "n"]]
+                    row[col] = f"{fmt_pm(mean, std, digits)} ({int(n)})"
+                else:
+                    row[col] = "—"
         out[method] = row
     return pd.DataFrame.from_dict(out, orient="index")
 

@@ -283,7 +283,7 @@ def _train_batched(members, x: np.ndarray, y: np.ndarray, rows: list, loss: Loss
             values.sum().backward()  # member i's slice receives grad of its own loss only
             if ignite_hooks:
                 # h_m = member m's mean prediction (the mean output for GaussianMLP) over its own minibatch
-                type(ignite_hooks[0]).stacked_after_backward(
+                ignite_hooks[0].stacked_after_backward(  # a staticmethod over all members' hooks
                     list(ignite_hooks), lambda: stacked.net(xb)[..., 0].mean(dim=1), [*stacked.weights, *stacked.biases])
             optimizer.step()
             for hook in ignite_hooks:
