@@ -1,0 +1,198 @@
+"""The paper-settings evidence campaign (issue 12): the decisive cells, run on CPU as a resumable grid.
+
+Every cell is a list of run specs at the ``paper`` profile, with the settings of the paper whose claim it tests
+(:data:`SETTINGS`): IGNITE's run scripts for the IGNITE cells (design-baselines' settings, except COMs with 2
+forward-model epochs, baseline and IGNITE alike), MATCH-OPT's code for the MATCH-OPT cells. Plain and regularized
+runs of a cell share their seeds (paired). The order interleaves cells seed by seed (each cell gets its first
+paired seeds before any cell gets many), cheapest information first.
+
+Usage (niced, one torch thread, at most two workers; each worker is a loop of short child processes so code fixed
+while the grid runs is picked up by the next child; a lock file per spec keeps workers off the same run):
+
+    while nice -n 10 .venv/bin/python tools/campaign.py --run --max-runs 2; [ $? -eq 3 ]; do sleep 1; done
+    .venv/bin/python tools/campaign.py --progress      # rewrite records/paper/PROGRESS.md (done / left / cost)
+
+Exit codes: 0 nothing left (for the selected cells), 3 more to run. ``--only PATTERN`` restricts to cells whose
+name contains PATTERN. Records land in the normal store (``records/paper/...``): commit them as they land.
+"""
+from __future__ import annotations
+
+import argparse
+import fnmatch
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+os.environ.setdefault("MBO_PROGRESS", "0")
+
+from mbo_lib.experiments import RecordStore, RunSpec, run_spec  # noqa: E402
+
+TF8, TF10 = "TFBind8-Exact-v0", "TFBind10-Exact-v0"
+
+# Which paper's settings a cell uses: per method, the overrides of the ``paper`` profile (documented, recorded in
+# every record's spec). ``ignite``: IGNITE's run scripts (cuong-dm/IGNITE ``scripts/``): each baseline at
+# design-baselines' settings, except COMs, trained for 2 forward-model epochs (``--forward-model-epochs 2 --fast``;
+# ``--fast`` only skips intermediate evaluations). ``matchopt``: the official MatchOpt code (the paper profile).
+SETTINGS = {
+    "ignite": {"COMs": {"epochs": 2}},
+    "matchopt": {},
+    "diagnostic": {"GA": {"hidden": [256, 256]}},  # GA at the quick width, the paper's 100 epochs
+}
+IGNITE = {"name": "ignite"}
+IGNITE2 = {"name": "ignite2"}
+
+# A priori CPU-minutes per run (one thread), used until a cell has measured runs. From benchmarks and the issue:
+# GA paper TF-Bind-10 511 s plain; an IGNITE run ~3x; TF-Bind-8 ~3.3x TF-Bind-10; COMs 2 epochs ~1.75 s/step.
+ESTIMATE_MIN = {("GA", TF10): 9, ("GA", TF8): 30, ("COMs", TF10): 5, ("COMs", TF8): 15, ("MATCH-OPT", TF8): 20,
+                ("MATCH-OPT", TF10): 6, ("GA-diag", TF10): 0.7,
+                ("REINFORCE", TF10): 3, ("CMA-ES", TF10): 3, ("BO-qEI", TF10): 5, ("CbAS", TF10): 5}
+
+
+@dataclass
+class Cell:
+    """One cell of the campaign: a method on a task with and/or without a regularizer, ``seeds`` paired seeds."""
+
+    name: str
+    task: str
+    method: str
+    settings: str
+    seeds: int
+    variants: list = field(default_factory=lambda: [{}, IGNITE])  # regularizers; {} = plain
+    extra_overrides: dict = field(default_factory=dict)
+
+    def estimate(self) -> float:
+        """A priori CPU-minutes per run of this cell (an IGNITE run ~3x a plain one, benchmarks/results/ignite.md)."""
+        base = ESTIMATE_MIN.get(("GA-diag" if self.settings == "diagnostic" else self.method, self.task), 10)
+        return base * sum(3 if reg else 1 for reg in self.variants) / len(self.variants)
+
+    def overrides(self) -> dict:
+        return {**SETTINGS[self.settings].get(self.method, {}), **self.extra_overrides}
+
+    def specs(self, seed: int) -> list[RunSpec]:
+        return [RunSpec(self.task, self.method, "paper", seed, overrides=self.overrides(), regularizer=reg)
+                for reg in self.variants]
+
+
+def cells() -> list[Cell]:
+    """The decisive cells of issue 12, in priority order (cheap and decisive first)."""
+    out = [Cell("diag GA 256x256 100ep TF-Bind-10", TF10, "GA", "diagnostic", 16)]
+    out += [Cell(f"MATCH-OPT TF-Bind-10", TF10, "MATCH-OPT", "matchopt", 4, variants=[{}]),
+            Cell(f"MATCH-OPT alpha=0 TF-Bind-10", TF10, "MATCH-OPT", "matchopt", 4, variants=[{}],
+                 extra_overrides={"alpha": 0.0}),
+            Cell("COMs TF-Bind-10 (IGNITE settings)", TF10, "COMs", "ignite", 8)]
+    out += [Cell(f"{m} TF-Bind-10 (IGNITE settings)", TF10, m, "ignite", 8)
+            for m in ("REINFORCE", "CMA-ES", "BO-qEI", "CbAS")]
+    out += [Cell("GA TF-Bind-10 (IGNITE settings)", TF10, "GA", "ignite", 8),
+            Cell("IGNITE-2 COMs TF-Bind-10", TF10, "COMs", "ignite", 4, variants=[IGNITE2]),
+            Cell("IGNITE-2 GA TF-Bind-10", TF10, "GA", "ignite", 4, variants=[IGNITE2]),
+            Cell("MATCH-OPT TF-Bind-8", TF8, "MATCH-OPT", "matchopt", 4, variants=[{}])]
+    out += [Cell(f"{m} TF-Bind-8 (IGNITE settings)", TF8, m, "ignite", 4)
+            for m in ("COMs", "REINFORCE", "CMA-ES", "BO-qEI", "CbAS")]
+    out += [Cell("GA TF-Bind-8 (IGNITE settings)", TF8, "GA", "ignite", 2)]
+    return out
+
+
+def queue(selected: list[Cell]) -> list[tuple[Cell, RunSpec]]:
+    """Seed-major interleaving: seed 0 of every cell, then seed 1, ..."""
+    most = max((c.seeds for c in selected), default=0)
+    return [(c, s) for seed in range(most) for c in selected if seed < c.seeds for s in c.specs(seed)]
+
+
+def _minutes(record: dict) -> float:
+    t = record.get("timings", {})
+    return (t.get("cpu_seconds") or t.get("total_seconds") or 0.0) / 60
+
+
+def progress_table(selected: list[Cell], store: RecordStore) -> str:
+    """Markdown: per cell, seeds done / left, measured minutes per run, core-hours spent and left."""
+    rows, spent_total, left_total = [], 0.0, 0.0
+    for c in selected:
+        done_pairs, mins, runs_left = 0, [], 0
+        for seed in range(c.seeds):
+            recs = [store.load(s) if store.has(s) else None for s in c.specs(seed)]
+            done_pairs += all(r is not None for r in recs)
+            runs_left += sum(r is None for r in recs)
+            mins += [_minutes(r) for r in recs if r is not None]
+        est = (sum(mins) / len(mins)) if mins else c.estimate()
+        spent, left = sum(mins) / 60, runs_left * est / 60
+        spent_total, left_total = spent_total + spent, left_total + left
+        rows.append(f"| {c.name} | {c.settings} | {len(c.variants)} | {done_pairs} / {c.seeds} | {c.seeds - done_pairs} "
+                    f"| {('%.1f' % (sum(mins) / len(mins))) if mins else '(est. %.1f)' % est} | {spent:.2f} | {left:.2f} |")
+    head = ("# Paper-settings campaign: progress\n\n"
+            "Generated by `python tools/campaign.py --progress` from the records in `records/paper/` (do not edit).\n"
+            "Minutes per run: measured CPU time (wall time for records older than `timings.cpu_seconds`), one torch\n"
+            "thread, niced, on the 2-core development machine with other work beside it; '(est.)' = a priori estimate.\n\n"
+            "| cell | settings | runs per seed | seeds done / target | seeds left | minutes per run | core-hours spent "
+            "| core-hours left (est.) |\n|---|---|---|---|---|---|---|---|\n")
+    return head + "\n".join(rows) + f"\n| **total** | | | | | | **{spent_total:.2f}** | **{left_total:.2f}** |\n"
+
+
+def _take_lock(lock: Path) -> bool:
+    """Create ``lock`` holding our pid; a lock left by a dead process is taken over."""
+    try:
+        fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+    except FileExistsError:
+        try:
+            os.kill(int(lock.read_text() or "0"), 0)
+            return False  # its owner is alive
+        except (ProcessLookupError, ValueError):
+            lock.unlink(missing_ok=True)
+            return _take_lock(lock)
+        except PermissionError:
+            return False
+    with os.fdopen(fd, "w") as f:
+        f.write(str(os.getpid()))
+    return True
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--run", action="store_true", help="run missing specs")
+    ap.add_argument("--progress", action="store_true", help="rewrite records/paper/PROGRESS.md")
+    ap.add_argument("--only", default="*", help="fnmatch pattern on cell names (default: all)")
+    ap.add_argument("--max-runs", type=int, default=2, help="runs per child process before exiting with 3")
+    ap.add_argument("--locks", default="/tmp/mbo-campaign/locks")
+    ap.add_argument("--log", default="/tmp/mbo-campaign/campaign.log")
+    args = ap.parse_args()
+    pattern = args.only if any(ch in args.only for ch in "*?[") else f"*{args.only}*"
+    selected = [c for c in cells() if fnmatch.fnmatch(c.name, pattern)]
+    store = RecordStore()
+    if args.progress:
+        out = store.root / "paper" / "PROGRESS.md"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(progress_table(cells(), store))
+        print(out.read_text())
+    if not args.run:
+        return 0
+    import torch
+
+    torch.set_num_threads(1)
+    Path(args.locks).mkdir(parents=True, exist_ok=True)
+    Path(args.log).parent.mkdir(parents=True, exist_ok=True)
+    ran = 0
+    for cell, spec in queue(selected):
+        if store.has(spec):
+            continue
+        if ran >= args.max_runs:
+            return 3
+        lock = Path(args.locks) / f"{spec.key}.lock"
+        if not _take_lock(lock):
+            continue
+        start = time.perf_counter()
+        try:
+            record = run_spec(spec, store, device="cpu", progress=False)
+            line = (f"{time.strftime('%H:%M:%S')} ok [{cell.name}] {spec.method}{'+' + spec.regularizer['name'] if spec.regularizer else ''} "
+                    f"seed{spec.seed} wall={time.perf_counter() - start:.0f}s p100={record['result']['norm_p100']:.3f}")
+        except Exception as exc:  # noqa: BLE001  (log it, keep going with the next spec)
+            line = f"{time.strftime('%H:%M:%S')} FAIL [{cell.name}] {spec.method} seed{spec.seed}: {exc!r}"
+        with open(args.log, "a") as f:
+            f.write(line + "\n")
+        print(line, flush=True)
+        ran += 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
