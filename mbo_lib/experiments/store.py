@@ -99,8 +99,8 @@ def diagnose_record(record, spec: RunSpec, versions: bool = True) -> tuple[str |
         return "misplaced", f"stored key {record.get('key')!r} is not the spec's key {spec.key!r}"
     method = get_method(spec.method)
     if versions and record.get("record_version") != RECORD_VERSION:
-        return "stale", (f"record format {record.get('record_version')!r}, this code writes {RECORD_VERSION} "
-                         f"(tools/migrate_records.py converts records whose configuration still matches)")
+        return "stale", (f"record format {record.get('record_version')!r}, this code writes {RECORD_VERSION}: "
+                         f"tools/migrate_records.py converts those whose configuration still matches")
     current_version = getattr(method, "version", 1)
     if versions and record.get("method_version") != current_version:
         return "stale", f"{spec.method} version changed ({record.get('method_version')!r} -> {current_version})"
