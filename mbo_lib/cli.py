@@ -62,11 +62,15 @@ def _verify(args) -> int:
     from pathlib import Path
 
     from .config import pick_device
+    from .errors import InvalidInputError
     from .experiments.verify import verify_records
 
     if args.records is not None and not Path(args.records).expanduser().is_dir():
         args.parser.error(f"--records {args.records}: no such folder")
-    device = pick_device(args.device)
+    try:
+        device = pick_device(args.device)
+    except InvalidInputError as exc:
+        args.parser.error(f"--device: {exc}")
     return verify_records(args.records, match=args.match, sample=args.sample, profile=args.profile, seed=args.seed,
                           device=device, out=functools.partial(print, flush=True))
 
