@@ -99,8 +99,11 @@ class SweepResult:
 
 
 def _run_spec_task(spec_dict: dict, store_root: str, device: str, force: bool, write: bool,
-                   torch_threads: int | None) -> dict:
-    """Worker side: run one spec (unless its record exists) and save it. Returns a small summary."""
+                   torch_threads: int | None, announce: bool = False) -> dict:
+    """Worker side: run one spec (unless it has a reusable record) and save it. Returns a small summary.
+
+    ``announce``: log why an existing record is recomputed (on a remote cluster, whose store the client may
+    not see; locally the client has said so already)."""
     from .runner import execute
 
     spec = RunSpec.from_dict(spec_dict)
@@ -110,7 +113,7 @@ def _run_spec_task(spec_dict: dict, store_root: str, device: str, force: bool, w
         return {**out, "status": "skipped"}
     if write:
         if not force:
-            store.discard_unusable(spec)  # moves an unreadable record aside (the client could not see the store)
+            store.discard_unusable(spec, announce)  # moves an unreadable record aside if the client did not
         store.ensure_writable(spec)  # before training: a run whose record cannot be saved is lost work
     if torch_threads:
         import torch
@@ -200,7 +203,8 @@ def run_specs(specs: Sequence[RunSpec], store: RecordStore | None = None, execut
     if progress is None:
         progress = bool(todo) and os.environ.get("MBO_PROGRESS", "1") != "0"
     write = write_on == "worker"
-    args = dict(store_root=str(store.root), device=str(device), force=force, write=write)
+    args = dict(store_root=str(store.root), device=str(device), force=force, write=write,
+                announce=executor == "dask")
 
     if todo and executor == "serial":
         from tqdm.auto import tqdm

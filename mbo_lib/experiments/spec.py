@@ -174,4 +174,5 @@ class RunSpec:
     def from_dict(cls, d: dict) -> "RunSpec":
         if not isinstance(d, dict) or not {"task", "method"} <= set(d):
             raise InvalidInputError(f"a spec dict needs at least 'task' and 'method', got {d!r}")
-        return cls(**{k: d[k] for k in ("task", "method", "profile", "seed", "overrides", "task_kwargs", "regularizer") if k in d})
+        fields = ("task", "method", "profile", "seed", "overrides", "task_kwargs", "regularizer")
+        return cls(**{k: d[k] for k in fields if k in d})

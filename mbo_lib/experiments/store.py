@@ -206,18 +206,19 @@ class RecordStore:
         """The specs without a reusable record."""
         return [s for s in specs if not self.has(s)]
 
-    def discard_unusable(self, spec: RunSpec) -> str | None:
-        """Before recomputing ``spec``: say why its existing record is not reused (a line on the
-        ``mbo_lib.records`` logger) and move an unreadable or misplaced one aside. Returns the reason."""
+    def discard_unusable(self, spec: RunSpec, announce: bool = True) -> str | None:
+        """Before recomputing ``spec``: say why its existing record is not reused (one line on the
+        ``mbo_lib.records`` logger, unless ``announce`` is false) and move an unreadable or misplaced one aside.
+        Returns the reason (``None``: no file, or a reusable one)."""
         found = self.lookup(spec)
         if found.reason is None:
             return None
         path = self.path(spec)
+        moved = ""
         if found.kind in ("corrupt", "misplaced"):
-            aside = self.move_aside(path)
-            log.warning("recomputing %s: %s; the file was moved to %s", path, found.reason, aside.name)
-        else:
-            log.warning("recomputing %s: %s", path, found.reason)
+            moved = f"; the file was moved to {self.move_aside(path).name}"
+        if announce:
+            log.warning("recomputing %s: %s%s", path, found.reason, moved)
         return found.reason
 
     @staticmethod

@@ -28,7 +28,8 @@ def test_store_roundtrip_and_concurrent_writers(tmp_path):
     store = RecordStore(tmp_path)
     spec = RunSpec("TFBind8-Exact-v0", "GA", "smoke", 0)
     assert store.load(spec) is None and store.missing([spec]) == [spec]
-    record = {"spec": spec.as_dict(), "hyperparameters": {}, "result": {"norm_p100": 0.5}, "payload": list(range(20000))}
+    record = {"spec": spec.as_dict(), "hyperparameters": {}, "result": {"norm_p100": 0.5},
+              "payload": list(range(20000))}
     threads = [threading.Thread(target=store.save, args=(spec, record)) for _ in range(8)]
     [t.start() for t in threads]
     [t.join() for t in threads]

@@ -48,7 +48,8 @@ def test_a_fresh_record_verifies_identical_and_is_not_touched(store):
     code, lines = run_verify(store)
     assert code == 0
     assert lines[0] == f"{small_spec().relpath}: identical"
-    assert lines[-1].startswith("verify: 1 identical, 0 differ, 0 stale, of 1 records (profile any, match all, sample all)")
+    assert lines[-1].startswith(
+        "verify: 1 identical, 0 differ, 0 stale, of 1 records (profile any, match all, sample all)")
     assert (path.read_bytes(), path.stat().st_mtime_ns) == before
     assert sorted(store.root.rglob("*")) == files  # nothing written into the committed store
 
