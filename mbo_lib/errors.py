@@ -33,3 +33,11 @@ class MissingDependencyError(MBOError, ImportError):
 
 class InvalidInputError(MBOError, ValueError):
     """Wrong shape, dtype, range, or NaN values in user input."""
+
+
+class RecordStoreError(MBOError, OSError):
+    """The run-record store cannot be written (read-only folder, a file where a folder should be, disk full)."""
+
+
+class CorruptRecordError(MBOError, ValueError):
+    """A run record that is not valid JSON or lacks the fields every record has."""

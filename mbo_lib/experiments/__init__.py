@@ -2,6 +2,6 @@
 from .executors import SweepError, SweepResult, run_specs
 from .runner import execute, grid, load_task, run_grid, run_spec
 from .spec import PROFILES, RunSpec
-from .store import RecordStore
+from .store import RECORD_VERSION, RecordStore, check_record
 
-__all__ = ["run_specs", "SweepResult", "SweepError", "RunSpec", "PROFILES", "RecordStore", "execute", "grid", "load_task", "run_grid", "run_spec"]
+__all__ = ["run_specs", "SweepResult", "SweepError", "RunSpec", "PROFILES", "RecordStore", "RECORD_VERSION", "check_record", "execute", "grid", "load_task", "run_grid", "run_spec"]

@@ -12,10 +12,12 @@ laptop and a cluster; only where the workers come from changes:
 Every worker writes its record to the store itself (atomic: a unique temporary file then ``os.replace``), so
 many workers finishing at once lose nothing and a reader never sees half a record. Specs whose record exists
 are skipped before submission and again on the worker, so a sweep that was killed (or a worker that died after
-saving) resumes with only the missing cells. A worker process that dies mid-run is replaced by its nanny and
-the scheduler reruns its task elsewhere. On a cluster the store folder must be on a filesystem every worker
-sees (as on any Slurm cluster's shared home/scratch); without one, pass ``write_on="client"`` and the records
-travel back and are saved by the calling process.
+saving) resumes with only the missing cells. A record is reused only while it is still valid for its spec
+(:func:`~mbo_lib.experiments.store.check_record`); a stale one is recomputed and a log line says why. A
+worker process that dies mid-run is replaced by its nanny and the scheduler reruns its task elsewhere. On a
+cluster the store folder must be on a filesystem every worker sees (as on any Slurm cluster's shared
+home/scratch); without one, pass ``write_on="client"`` and the records travel back and are saved by the calling
+process.
 
 Workers must import ``mbo_lib`` (``pip install -e .`` on the cluster's Python) and find the task data
 (``MBO_DATA_DIR`` in the workers' environment). In a script (not a notebook) guard the call with
@@ -97,8 +99,11 @@ class SweepResult:
 
 
 def _run_spec_task(spec_dict: dict, store_root: str, device: str, force: bool, write: bool,
-                   torch_threads: int | None) -> dict:
-    """Worker side: run one spec (unless its record exists) and save it. Returns a small summary."""
+                   torch_threads: int | None, announce: bool = False) -> dict:
+    """Worker side: run one spec (unless it has a reusable record) and save it. Returns a small summary.
+
+    ``announce``: log why an existing record is recomputed (on a remote cluster, whose store the client may
+    not see; locally the client has said so already)."""
     from .runner import execute
 
     spec = RunSpec.from_dict(spec_dict)
@@ -106,6 +111,10 @@ def _run_spec_task(spec_dict: dict, store_root: str, device: str, force: bool, w
     out = {"key": spec.key, "pid": os.getpid()}
     if not force and store.has(spec):  # a rerun after a worker died post-save, or another sweep got here first
         return {**out, "status": "skipped"}
+    if write:
+        if not force:
+            store.discard_unusable(spec, announce)  # moves an unreadable record aside if the client did not
+        store.ensure_writable(spec)  # before training: a run whose record cannot be saved is lost work
     if torch_threads:
         import torch
 
@@ -163,6 +172,11 @@ def run_specs(specs: Sequence[RunSpec], store: RecordStore | None = None, execut
 
     Returns:
         A :class:`SweepResult`; ``result.records()`` loads the records.
+
+    Raises:
+        RecordStoreError: a folder of the store cannot be written (checked before any run, except for workers'
+            own writes on a remote Dask cluster, which each worker checks before its run).
+        SweepError: some runs failed (``raise_on_error``).
     """
     if executor not in EXECUTORS:
         raise InvalidInputError(f"executor must be one of {EXECUTORS}, got {executor!r}")
@@ -177,13 +191,20 @@ def run_specs(specs: Sequence[RunSpec], store: RecordStore | None = None, execut
     specs = _unique(specs)
     result = SweepResult(store=store, specs=specs)
     start = time.perf_counter()
-    todo = specs if force else [s for s in specs if not store.has(s)]
+    todo = specs if force else store.missing(specs)
+    if not force:
+        for spec in todo:
+            store.discard_unusable(spec)  # says why an existing record is recomputed
+    if executor != "dask" or write_on == "client":  # the client's view of the store is where records go
+        for spec in {store.path(s).parent: s for s in todo}.values():  # one probe per folder, before any run
+            store.ensure_writable(spec)
     todo_keys = {s.key for s in todo}
     result.skipped = [s.key for s in specs if s.key not in todo_keys]
     if progress is None:
         progress = bool(todo) and os.environ.get("MBO_PROGRESS", "1") != "0"
     write = write_on == "worker"
-    args = dict(store_root=str(store.root), device=str(device), force=force, write=write)
+    args = dict(store_root=str(store.root), device=str(device), force=force, write=write,
+                announce=executor == "dask")
 
     if todo and executor == "serial":
         from tqdm.auto import tqdm

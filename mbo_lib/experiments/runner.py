@@ -22,9 +22,7 @@ from ..tasks import make, resolve_task_id
 from ..surrogates.trainer import progress_enabled
 from ..tasks.base import Task
 from .spec import RunSpec
-from .store import RecordStore
-
-RECORD_VERSION = 1
+from .store import RECORD_VERSION, RecordStore  # noqa: F401  (RECORD_VERSION re-exported)
 
 
 @functools.lru_cache(maxsize=8)
@@ -93,7 +91,7 @@ def execute(spec: RunSpec, device="auto", progress: bool | None = None) -> tuple
     method = get_method(spec.method)
     hp = method.hyperparameters(spec.profile, spec.overrides)
     device = pick_device(device)
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     task = load_task(spec.task, spec.task_kwargs)
     method.check_task(task)
     t_task = time.perf_counter()
@@ -111,6 +109,7 @@ def execute(spec: RunSpec, device="auto", progress: bool | None = None) -> tuple
         "record_version": RECORD_VERSION,
         "key": spec.key,
         "spec": spec.as_dict(),
+        "method_version": getattr(method, "version", 1),
         "task_id": task.task_id,
         "task_info": task.info,
         "hyperparameters": hp,
@@ -120,7 +119,7 @@ def execute(spec: RunSpec, device="auto", progress: bool | None = None) -> tuple
         "extras": output.extras,
         "surrogate_grad_norm_on_candidates": sharpness,
         "timings": {"task_seconds": t_task - start, "method_seconds": t_method - t_task,
-                    "total_seconds": time.perf_counter() - start,
+                    "total_seconds": time.perf_counter() - start, "cpu_seconds": time.process_time() - cpu_start,
                     "train_seconds": [log.seconds for log in output.train_logs]},
         "environment": environment_info(device),
     }
@@ -129,12 +128,23 @@ def execute(spec: RunSpec, device="auto", progress: bool | None = None) -> tuple
 
 def run_spec(spec: RunSpec, store: RecordStore | None = None, device="auto", progress: bool | None = None,
              force: bool = False) -> dict:
-    """Run ``spec`` unless its record exists (then load it). Saves the record atomically."""
+    """Run ``spec`` unless it has a reusable record (then load it). Saves the record atomically.
+
+    A record is reused only while :func:`~mbo_lib.experiments.store.check_record` accepts it; otherwise the run is
+    recomputed and a line on the ``mbo_lib.records`` logger says why (an unreadable record is moved aside first).
+    The store is checked to be writable before the run starts.
+
+    Raises:
+        RecordStoreError: the store cannot be written (before the run), or saving failed after it (the record
+            is then in ``MBO_CACHE_DIR/unsaved-records/``; the message names both paths).
+    """
     store = store or RecordStore()
     if not force:
         existing = store.load(spec)
         if existing is not None:
             return existing
+        store.discard_unusable(spec)
+    store.ensure_writable(spec)
     record, _ = execute(spec, device=device, progress=progress)
     store.save(spec, record)
     return record

@@ -28,11 +28,12 @@ def test_store_roundtrip_and_concurrent_writers(tmp_path):
     store = RecordStore(tmp_path)
     spec = RunSpec("TFBind8-Exact-v0", "GA", "smoke", 0)
     assert store.load(spec) is None and store.missing([spec]) == [spec]
-    record = {"spec": spec.as_dict(), "result": {"norm_p100": 0.5}, "payload": list(range(20000))}
+    record = {"spec": spec.as_dict(), "hyperparameters": {}, "result": {"norm_p100": 0.5},
+              "payload": list(range(20000))}
     threads = [threading.Thread(target=store.save, args=(spec, record)) for _ in range(8)]
     [t.start() for t in threads]
     [t.join() for t in threads]
-    assert store.load(spec) == json.loads(json.dumps(record))
+    assert json.loads(store.path(spec).read_text()) == json.loads(json.dumps(record))
     assert list(tmp_path.rglob("*.tmp")) == []  # no leftovers
     assert store.frame().loc[0, "norm_p100"] == 0.5
 
@@ -66,6 +67,7 @@ def test_regularizer_defaults_do_not_change_the_key():
     # IGNITE-2's own defaults (rho = 0.2) are dropped for ignite2 but are a real change for ignite
     assert RunSpec("TFBind8-Exact-v0", "GA", regularizer={"name": "ignite2", "rho": 0.2}).regularizer == {"name": "ignite2"}
     assert RunSpec("TFBind8-Exact-v0", "GA", regularizer={"name": "ignite", "rho": 0.2}).key != plain.key
-    # a bool is not a number: clip_lambda=1 is kept (and rejected later by the regularizer's own validation)
-    assert RunSpec("TFBind8-Exact-v0", "GA", regularizer={"name": "ignite", "clip_lambda": 1}).regularizer["clip_lambda"] == 1
+    # a bool is not a number: clip_lambda=1 is not the default False but an invalid value, rejected at creation
+    with pytest.raises(InvalidInputError, match="clip_lambda must be True or False"):
+        RunSpec("TFBind8-Exact-v0", "GA", regularizer={"name": "ignite", "clip_lambda": 1})
     assert RunSpec("TFBind8-Exact-v0", "GA", regularizer={"name": "ignite", "epsilon": 0.5}).regularizer["epsilon"] == 0.5

@@ -115,11 +115,15 @@ def test_steps_frame_and_table():
 
 
 def test_load_records_without_compute_returns_only_existing(tmp_path):
-    from mbo_lib.experiments import RecordStore, RunSpec
+    from mbo_lib.experiments import RECORD_VERSION, RecordStore, RunSpec
+    from mbo_lib.methods import get_method
 
     store = RecordStore(tmp_path)
     present, absent = RunSpec(task=T8, method="GA", seed=0), RunSpec(task=T8, method="GA", seed=1)
-    store.save(present, rec("GA", 0, 0.5))
+    ga = get_method("GA")  # a record is served only while it matches its spec and the current configuration
+    store.save(present, {**rec("GA", 0, 0.5), "spec": present.as_dict(), "key": present.key,
+                         "record_version": RECORD_VERSION, "method_version": getattr(ga, "version", 1),
+                         "hyperparameters": ga.hyperparameters(present.profile)})
     out = ig.load_records([present, absent], compute_missing=False, store=store)
     assert len(out) == 1 and json.dumps(out[0]["result"])
 

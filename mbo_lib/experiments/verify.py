@@ -1,0 +1,159 @@
+"""Recompute committed records and compare their scores bit for bit (``python -m mbo_lib verify``).
+
+Every selected record is checked first (:func:`~mbo_lib.experiments.store.check_record`): a record whose
+configuration no longer matches the code is reported as stale and not recomputed. The others are recomputed into
+a temporary store (the committed files are never touched) and their scores compared exactly: the whole
+``result`` dict, the score-vs-step ``curve`` and ``surrogate_grad_norm_on_candidates``.
+
+Example:
+    >>> verify_records(match="smoke/GA/*", sample=2)  # doctest: +SKIP
+    smoke/GA/TFBind8-Exact-v0/seed0-....json: identical
+    ...
+    verify: 2 identical, 0 differ, 0 stale, of 2 records (profile any, match smoke/GA/*, sample 2)
+    0
+"""
+from __future__ import annotations
+
+import fnmatch
+import json
+import math
+import numbers
+import random
+import tempfile
+from pathlib import Path
+from typing import Callable
+
+from ..errors import CorruptRecordError, InvalidInputError, MBOError
+from .spec import PROFILES, RunSpec
+from .store import RecordStore, check_record, read_record
+
+COMPARED = ("result", "curve", "surrogate_grad_norm_on_candidates")  # the scores a record reports
+SHOWN_FIELDS = 4  # differing fields named per line
+
+
+def select_records(store: RecordStore, match: str | None = None, sample: int | None = None,
+                   profile: str | None = None, seed: int = 0) -> list[str]:
+    """Relative paths (``<profile>/<method>/<task>/seed<k>-<key>.json``) of the records to verify, sorted.
+
+    Args:
+        store: the record store.
+        match: an ``fnmatch`` pattern on the relative path (``"quick/GA/*"``); a pattern without ``*?[`` matches
+            as a substring (``"TFBind8"``).
+        sample: keep this many of the matching records, drawn with ``random.Random(seed)``.
+        profile: keep only records of this profile.
+        seed: seeds the sample.
+    """
+    if profile is not None and profile not in PROFILES:
+        raise InvalidInputError(f"unknown profile {profile!r}; use one of {PROFILES}")
+    if sample is not None and (isinstance(sample, bool) or not isinstance(sample, int) or sample < 1):
+        raise InvalidInputError(f"sample must be a positive int, got {sample!r}")
+    if not store.root.is_dir():
+        raise InvalidInputError(f"the record store {store.root} is not a folder")
+    paths = sorted(p.relative_to(store.root).as_posix() for p in store.root.rglob("*.json"))
+    if match:
+        pattern = match if any(c in match for c in "*?[") else f"*{match}*"
+        paths = [p for p in paths if fnmatch.fnmatchcase(p, pattern)]
+    if profile is not None:
+        paths = [p for p in paths if p.split("/", 1)[0] == profile]
+    if sample is not None and sample < len(paths):
+        paths = sorted(random.Random(seed).sample(paths, sample))
+    return paths
+
+
+def score_differences(stored: dict, fresh: dict) -> list[tuple[str, float]]:
+    """``(field, |delta|)`` for every score that is not bit-identical (``nan`` delta: not two numbers)."""
+    diffs: list[tuple[str, float]] = []
+    for name in COMPARED:
+        _walk(stored.get(name), fresh.get(name), name, diffs)
+    return diffs
+
+
+def _walk(a, b, where: str, diffs: list) -> None:
+    if isinstance(a, dict) and isinstance(b, dict):
+        for k in sorted(set(a) | set(b), key=str):
+            if k not in a or k not in b:
+                diffs.append((f"{where}.{k}", math.nan))
+            else:
+                _walk(a[k], b[k], f"{where}.{k}", diffs)
+    elif isinstance(a, list) and isinstance(b, list):
+        if len(a) != len(b):
+            diffs.append((f"{where} (length {len(a)} vs {len(b)})", math.nan))
+        else:
+            for i, (x, y) in enumerate(zip(a, b)):
+                _walk(x, y, f"{where}[{i}]", diffs)
+    elif _number(a) and _number(b):
+        same = a == b or (math.isnan(a) and math.isnan(b))
+        if not same:
+            diffs.append((where, abs(a - b)))
+    elif a != b or type(a) is not type(b):
+        diffs.append((where, math.nan))
+
+
+def _number(x) -> bool:
+    return isinstance(x, numbers.Real) and not isinstance(x, bool)
+
+
+def _describe(diffs: list[tuple[str, float]]) -> str:
+    deltas = [d for _, d in diffs if not math.isnan(d)]
+    size = f"max |delta| = {max(deltas):.3g}" if deltas else "max |delta| = n/a: values of another kind"
+    names = ", ".join(name for name, _ in diffs[:SHOWN_FIELDS])
+    more = f" and {len(diffs) - SHOWN_FIELDS} more" if len(diffs) > SHOWN_FIELDS else ""
+    return f"differs ({size}; {names}{more})"
+
+
+def verify_one(store: RecordStore, relpath: str, scratch: RecordStore, device="cpu") -> tuple[str, str]:
+    """Verify one record: ``(status, line)`` with status ``identical`` | ``differs`` | ``stale`` | ``unreadable``."""
+    from .runner import run_spec
+
+    path = store.root / relpath
+    try:
+        record = read_record(path)
+    except CorruptRecordError as exc:
+        return "unreadable", f"unreadable ({exc})"
+    try:
+        spec = RunSpec.from_dict(record["spec"])
+    except MBOError as exc:
+        return "stale", f"stale configuration (its spec is not valid any more: {exc})"
+    reason = check_record(record, spec)
+    if reason is None and spec.relpath != relpath:
+        reason = f"the file name does not match its spec, which belongs at {spec.relpath}"
+    if reason is not None:
+        return "stale", f"stale configuration ({reason})"
+    run_spec(spec, scratch, device=device, progress=False, force=True)
+    diffs = score_differences(record, read_record(scratch.path(spec)))
+    return ("differs", _describe(diffs)) if diffs else ("identical", "identical")
+
+
+def verify_records(store: RecordStore | str | Path | None = None, match: str | None = None,
+                   sample: int | None = None, profile: str | None = None, seed: int = 0, device="cpu",
+                   out: Callable[[str], object] = print) -> int:
+    """Recompute committed records and compare their scores bit for bit; one line per record, a summary last.
+
+    Args:
+        store: the committed store (a :class:`RecordStore` or its folder; default ``MBO_RECORDS_DIR`` or
+            ``<repo>/records``). It is only read.
+        match: ``fnmatch`` pattern on the path relative to the store (see :func:`select_records`).
+        sample: verify this many matching records, drawn with a seeded RNG.
+        profile: only records of this profile.
+        seed: seeds the sample.
+        device: where to recompute (the committed records were made on CPU).
+        out: where lines go.
+
+    Returns:
+        The exit code: 0 when every selected record is identical, 1 on any difference, stale or unreadable
+        record, or when nothing matched.
+    """
+    store = store if isinstance(store, RecordStore) else RecordStore(store)
+    selected = select_records(store, match, sample, profile, seed)
+    counts = {"identical": 0, "differs": 0, "stale": 0, "unreadable": 0}
+    with tempfile.TemporaryDirectory(prefix="mbo-verify-") as tmp:
+        scratch = RecordStore(tmp)
+        for relpath in selected:
+            status, line = verify_one(store, relpath, scratch, device)
+            counts[status] += 1
+            out(f"{relpath}: {line}")
+    unreadable = f", {counts['unreadable']} unreadable" if counts["unreadable"] else ""
+    out(f"verify: {counts['identical']} identical, {counts['differs']} differ, {counts['stale']} stale{unreadable}, "
+        f"of {len(selected)} records (profile {profile or 'any'}, match {match or 'all'}, "
+        f"sample {sample if sample is not None else 'all'}) in {store.root}")
+    return 0 if selected and counts["identical"] == len(selected) else 1

@@ -1,0 +1,130 @@
+"""``verify_records`` / ``mbo verify``: recomputed scores must be bit-identical; stale records are not recomputed."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mbo_lib.cli import main
+from mbo_lib.experiments import RecordStore, RunSpec, runner
+from mbo_lib.experiments.verify import select_records, verify_records
+
+ROOT = Path(__file__).resolve().parents[2]
+SMALL = {"dim": 2, "num_samples": 300}
+
+
+def small_spec(seed=0) -> RunSpec:
+    return RunSpec("Ackley-Synthetic-v0", "GA", "smoke", seed, task_kwargs=SMALL)
+
+
+@pytest.fixture
+def store(tmp_path):
+    store = RecordStore(tmp_path / "records")
+    runner.run_spec(small_spec(), store, device="cpu", progress=False)
+    return store
+
+
+def run_verify(store, **kw):
+    lines = []
+    code = verify_records(store, out=lines.append, **kw)
+    return code, lines
+
+
+def alter(store, spec, change):
+    path = store.path(spec)
+    record = json.loads(path.read_text())
+    change(record)
+    path.write_text(json.dumps(record, indent=1, sort_keys=True))
+
+
+def test_a_fresh_record_verifies_identical_and_is_not_touched(store):
+    path = store.path(small_spec())
+    before = path.read_bytes(), path.stat().st_mtime_ns
+    files = sorted(store.root.rglob("*"))
+    code, lines = run_verify(store)
+    assert code == 0
+    assert lines[0] == f"{small_spec().relpath}: identical"
+    assert lines[-1].startswith(
+        "verify: 1 identical, 0 differ, 0 stale, of 1 records (profile any, match all, sample all)")
+    assert (path.read_bytes(), path.stat().st_mtime_ns) == before
+    assert sorted(store.root.rglob("*")) == files  # nothing written into the committed store
+
+
+@pytest.mark.parametrize("change, field", [
+    (lambda r: r["result"].update(norm_p100=r["result"]["norm_p100"] + 1e-12), "result.norm_p100"),
+    (lambda r: r["curve"][-1].update(raw_p50=r["curve"][-1]["raw_p50"] * 2), "curve[2].raw_p50"),
+    (lambda r: r.update(surrogate_grad_norm_on_candidates=None), "surrogate_grad_norm_on_candidates"),
+])
+def test_an_altered_score_fails_verification(store, change, field):
+    alter(store, small_spec(), change)
+    code, lines = run_verify(store)
+    assert code == 1
+    assert lines[0].startswith(f"{small_spec().relpath}: differs (max |delta| = ") and field in lines[0]
+    assert lines[-1].startswith("verify: 0 identical, 1 differ, 0 stale, of 1 records")
+
+
+def test_a_stale_record_is_reported_not_recomputed(store, monkeypatch):
+    alter(store, small_spec(), lambda r: r["hyperparameters"].update(lr=0.123))
+    monkeypatch.setattr(runner, "execute", lambda *a, **k: pytest.fail("a stale record was recomputed"))
+    code, lines = run_verify(store)
+    assert code == 1
+    assert lines[0].startswith(f"{small_spec().relpath}: stale configuration (configuration changed (lr: 0.123 -> ")
+    assert "0 identical, 0 differ, 1 stale, of 1 records" in lines[-1]
+
+
+def test_match_profile_and_sample_select_records(store):
+    for seed in (1, 2, 3):
+        runner.run_spec(small_spec(seed), store, device="cpu", progress=False)
+    every = select_records(store)
+    assert len(every) == 4
+    assert select_records(store, match="*/seed2-*") == [small_spec(2).relpath]
+    assert select_records(store, match="seed3-") == [small_spec(3).relpath]  # no wildcard: substring
+    assert select_records(store, profile="quick") == []
+    a, b = select_records(store, sample=2, seed=5), select_records(store, sample=2, seed=5)
+    assert a == b and len(a) == 2 and set(a) <= set(every)
+    assert {tuple(select_records(store, sample=2, seed=s)) for s in range(10)} != {tuple(a)}  # the seed matters
+    code, lines = run_verify(store, match="seed3-")
+    assert code == 0 and len(lines) == 2 and "match seed3-" in lines[-1]
+    code, lines = run_verify(store, profile="paper")
+    assert code == 1 and "of 0 records" in lines[-1]  # nothing verified is not a pass
+
+
+def test_cli_verifies_in_a_subprocess(store):
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1", "MBO_PROGRESS": "0"}
+    done = subprocess.run([sys.executable, "-m", "mbo_lib", "verify", "--records", str(store.root)], cwd=ROOT,
+                          env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "verify: 1 identical, 0 differ, 0 stale, of 1 records" in done.stdout
+
+
+def test_cli_fails_when_a_score_differs(store, capsys):
+    alter(store, small_spec(), lambda r: r["result"].update(norm_p100=0.0))
+    assert main(["verify", "--records", str(store.root)]) == 1
+    assert "differs (max |delta| = " in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv, message", [
+    ([], "choose a subcommand"),
+    (["frobnicate"], "invalid choice: 'frobnicate'"),
+    (["verify", "--sample", "0"], "--sample: expected a positive integer, got 0"),
+    (["verify", "--sample", "many"], "--sample: expected a positive integer, got 'many'"),
+    (["verify", "--profile", "fast"], "--profile: invalid choice: 'fast'"),
+    (["verify", "--records", "/no/such/folder"], "--records /no/such/folder: no such folder"),
+    (["verify", "--device", "tpu"], "device='tpu' is not a torch device"),
+])
+def test_cli_bad_arguments_exit_2_with_one_line(argv, message, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    errors = [line for line in err.splitlines() if "error:" in line]
+    assert len(errors) == 1 and message in errors[0]
+    assert err.startswith("usage: mbo")
+
+
+def test_cli_help_exits_0(capsys):
+    assert main(["verify", "--help"]) == 0
+    assert "--match PATTERN" in capsys.readouterr().out
