@@ -36,6 +36,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
+import textwrap
 import types
 import typing
 from dataclasses import dataclass, field
@@ -77,7 +78,7 @@ def knob(default: Any, help: str, *, low: float | None = None, high: float | Non
 
 
 def plain(value: Any) -> Any:
-    """``value`` as plain JSON-able Python: numpy scalars -> Python scalars, tuples/arrays -> lists, dicts recursively."""
+    """``value`` as plain JSON-able Python: numpy scalars -> scalars, tuples/arrays -> lists, dicts recursively."""
     if isinstance(value, dict):
         return {k: plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, np.ndarray)):
@@ -182,7 +183,9 @@ class MethodConfig:
             self._fail(f.name, value, allowed)
         values = value_ if isinstance(value_, tuple) else (value_,)
         if value_ is not None and not isinstance(value_, dict):
-            if (low is not None and any(v < low for v in values)) or (high is not None and any(v > high for v in values)):
+            if low is not None and any(v < low for v in values):
+                self._fail(f.name, value, allowed)
+            if high is not None and any(v > high for v in values):
                 self._fail(f.name, value, allowed)
             if choices is not None and value_ not in choices:
                 self._fail(f.name, value, allowed)
@@ -214,6 +217,15 @@ class MethodConfig:
         """This config with ``task_overrides[task_id]`` merged in (itself if it has no entry for the task)."""
         entry = (getattr(self, "task_overrides", None) or {}).get(task_id)
         return dataclasses.replace(self, **entry) if entry else self
+
+    @classmethod
+    def from_dict(cls, values: dict) -> "MethodConfig":
+        """A config from a full ``{field: value}`` dict (e.g. a record's ``hyperparameters``); validated."""
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = {k: v for k, v in values.items() if k not in names}
+        if unknown:
+            raise InvalidInputError(f"{cls.method_name} has no hyperparameter(s) {unknown}; it has {sorted(names)}")
+        return cls(**values)
 
     def to_dict(self) -> dict:
         """Every field as plain JSON-able Python (lists, not tuples)."""
@@ -361,6 +373,6 @@ def profile_table(method: Method) -> str:
     out = [rule, line(rows[0]), rule, *(line(r) for r in rows[1:]), rule]
     for p in profiles:
         for task_id, entry in (getattr(method.profiles[p], "task_overrides", None) or {}).items():
-            out.append(f"task_overrides ({p}, {task_id}): "
-                       + ", ".join(f"{k}={cell(v)}" for k, v in entry.items()))
+            text = f"task_overrides ({p}, {task_id}): " + "; ".join(f"{k}={cell(v)}" for k, v in entry.items())
+            out.append(textwrap.fill(text, width=116, subsequent_indent="  ", break_on_hyphens=False))
     return "\n".join(out)

@@ -30,6 +30,33 @@ Profiles (paper = design-baselines' run scripts):
 
 .. profile-table
 
+===================  ============  ============  =================
+field                smoke         quick         paper
+===================  ============  ============  =================
+num_members          5             5             5
+ensemble_hidden      32            256           256
+ensemble_epochs      1             10            100
+ensemble_batch_size  100           100           100
+ensemble_lr          0.001         0.001         0.001
+val_size             200           200           200
+bootstrap            True          True          True
+negative_slope       0.3           0.3           0.3
+init                 torch         torch         torch
+noise_se             0.1           0.1           0.1
+acquisition          qEI           qEI           qEI
+select_by            observations  observations  observations
+num_candidates       128           128           128
+gp_samples           128           256           500
+bo_batch_size        8             32            32
+num_restarts         2             4             10
+raw_samples          16            64            128
+batch_limit          2             4             5
+maxiter              10            50            200
+mc_samples           16            64            128
+iterations           2             10            10
+record_steps         0, 1, 2       0, 5, 10      0, 2, 4, 6, 8, 10
+===================  ============  ============  =================
+
 .. end profile-table
 
 Ensemble training in every profile: 5 members, Adam lr 1e-3, batch 100, 200 validation rows, LeakyReLU 0.3.

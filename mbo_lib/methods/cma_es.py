@@ -17,6 +17,24 @@ Profiles (paper = design-baselines' run scripts):
 
 .. profile-table
 
+===================  =====  ==================  ==================
+field                smoke  quick               paper
+===================  =====  ==================  ==================
+num_members          5      5                   5
+ensemble_hidden      32     256                 256
+ensemble_epochs      1      10                  100
+ensemble_batch_size  100    100                 100
+ensemble_lr          0.001  0.001               0.001
+val_size             200    200                 200
+bootstrap            True   True                True
+negative_slope       0.3    0.3                 0.3
+init                 torch  torch               torch
+sigma                0.5    0.5                 0.5
+num_candidates       128    128                 128
+max_iterations       5      100                 100
+record_steps         0, 5   0, 25, 50, 75, 100  0, 25, 50, 75, 100
+===================  =====  ==================  ==================
+
 .. end profile-table
 
 Ensemble training in every profile: Adam lr 1e-3, batch 100, 200 validation rows, LeakyReLU slope 0.3.

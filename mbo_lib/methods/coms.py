@@ -18,6 +18,29 @@ Profiles:
 
 .. profile-table
 
+===============================  ========  =====================  =====================
+field                            smoke     quick                  paper
+===============================  ========  =====================  =====================
+hidden                           32, 32    128, 128               2048, 2048
+init                             torch     torch                  torch
+epochs                           1         3                      50
+batch_size                       128       128                    128
+lr                               0.0003    0.0003                 0.0003
+val_size                         500       500                    500
+alpha                            0.1       0.1                    0.1
+alpha_lr                         0.01      0.01                   0.01
+particle_lr_continuous           0.05      0.05                   0.05
+particle_lr_discrete             2         2                      2
+overestimation_limit_continuous  0.5       0.5                    0.5
+overestimation_limit_discrete    2         2                      2
+normalize_x_continuous           True      True                   True
+normalize_x_discrete             False     False                  False
+num_candidates                   128       128                    128
+particle_train_steps             2         50                     50
+search_steps                     10        50                     50
+record_steps                     0, 5, 10  0, 10, 20, 30, 40, 50  0, 10, 20, 30, 40, 50
+===============================  ========  =====================  =====================
+
 .. end profile-table
 
 Overestimation limit 0.5 (continuous) / 2.0 (discrete) in every profile. The quick profile keeps the inner loop
@@ -75,7 +98,8 @@ class COMs(Method):
     name = "COMs"
     config_class = COMsConfig
     profiles = {
-        "smoke": COMsConfig(hidden=(32, 32), epochs=1, particle_train_steps=2, search_steps=10, record_steps=(0, 5, 10)),
+        "smoke": COMsConfig(hidden=(32, 32), epochs=1, particle_train_steps=2, search_steps=10,
+                            record_steps=(0, 5, 10)),
         "quick": COMsConfig(hidden=(128, 128), epochs=3),
         "paper": COMsConfig(),
     }
@@ -86,7 +110,8 @@ class COMs(Method):
         limit = config.overestimation_limit_discrete if discrete else config.overestimation_limit_continuous
         space = DesignSpace(task, normalize_x=normalize_x, normalize_y=True)
         x, y = space.encode(task.x), space.encode_y(task.y)
-        particle_lr = (config.particle_lr_discrete if discrete else config.particle_lr_continuous) * math.sqrt(space.dim)
+        particle_factor = config.particle_lr_discrete if discrete else config.particle_lr_continuous
+        particle_lr = particle_factor * math.sqrt(space.dim)
         term = ConservativeTerm(particle_lr, config.particle_train_steps, limit, alpha=config.alpha,
                                 alpha_lr=config.alpha_lr)
         torch.manual_seed(seed)

@@ -1,12 +1,29 @@
 """GA: gradient ascent on design-baselines' Gaussian surrogate (the "Grad." row of the design-bench table).
 
-1. Train ``GaussianMLP`` (2 x 2048, LeakyReLU(``negative_slope``)) by Gaussian NLL on z-scored x (logits for discrete tasks) and y.
+1. Train ``GaussianMLP`` (2 x 2048, LeakyReLU(``negative_slope``)) by Gaussian NLL on z-scored x (logits for
+   discrete tasks) and y.
 2. From the top-128 designs, take ``search_steps`` steps ``x <- x + lr * grad_x mean(x)``, ``lr = lr_scale * sqrt(D)``.
 3. Score the designs at the last step (and at ``record_steps`` for score-vs-step curves).
 
 Profiles (paper = design-baselines' settings, ``../shared/reference/hyperparameters.md``):
 
 .. profile-table
+
+==============  =========  ====================  ======================================
+field           smoke      quick                 paper
+==============  =========  ====================  ======================================
+hidden          32, 32     256, 256              2048, 2048
+negative_slope  0.3        0.3                   0.3
+init            torch      torch                 torch
+epochs          1          20                    100
+batch_size      128        128                   128
+lr              0.0003     0.0003                0.0003
+val_size        200        200                   200
+lr_scale        0.01       0.01                  0.01
+num_candidates  128        128                   128
+search_steps    20         200                   200
+record_steps    0, 10, 20  0, 50, 100, 150, 200  0, 25, 50, 75, 100, 125, 150, 175, 200
+==============  =========  ====================  ======================================
 
 .. end profile-table
 

@@ -3,9 +3,9 @@
 design-bench's "Grad. Mean" / "Grad. Min" rows (design-baselines ``gradient_ascent/__init__.py`` with
 ``mean_ensemble_experiments.py`` / ``min_ensemble_experiments.py``):
 
-1. Train 5 ``GaussianMLP`` members (2 x 2048, LeakyReLU(``negative_slope``), Gaussian NLL) on z-scored x (logits for discrete
-   tasks) and y, each on its own bootstrap resample (design-baselines ``build_pipeline(bootstraps=1)`` per member),
-   through :func:`~mbo_lib.surrogates.train_ensemble` (batched when the width allows, same result).
+1. Train 5 ``GaussianMLP`` members (2 x 2048, LeakyReLU(``negative_slope``), Gaussian NLL) on z-scored x
+   (logits for discrete tasks) and y, each on its own bootstrap resample (design-baselines
+   ``build_pipeline(bootstraps=1)`` per member), through :func:`~mbo_lib.surrogates.train_ensemble` (batched when the width allows, same result).
 2. From the top-128 designs take ``search_steps`` steps ``x <- x + lr * grad_x s(x)``, ``lr = lr_scale * sqrt(D)``,
    with ``s(x)`` the members' **mean** (GA-Ensemble-Mean) or **min** (GA-Ensemble-Min) prediction.
 3. Score the designs at the last step (and at ``record_steps``).
@@ -19,6 +19,24 @@ the published numbers next to ours are therefore not the same algorithm for the 
 Profiles (paper = design-baselines' run scripts for TF-Bind-8/10 and the continuous tasks):
 
 .. profile-table
+
+==============  =========  ====================  ======================================
+field           smoke      quick                 paper
+==============  =========  ====================  ======================================
+num_members     5          5                     5
+bootstrap       True       True                  True
+hidden          32, 32     256, 256              2048, 2048
+negative_slope  0.3        0.3                   0.3
+init            torch      torch                 torch
+epochs          1          10                    100
+batch_size      128        128                   128
+lr              0.0003     0.0003                0.0003
+val_size        200        200                   200
+lr_scale        0.01       0.01                  0.01
+num_candidates  128        128                   128
+search_steps    20         200                   200
+record_steps    0, 10, 20  0, 50, 100, 150, 200  0, 25, 50, 75, 100, 125, 150, 175, 200
+==============  =========  ====================  ======================================
 
 .. end profile-table
 

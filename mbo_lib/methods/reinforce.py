@@ -31,6 +31,27 @@ Profiles (paper = design-baselines' run scripts: batch 2048 on the continuous ta
 
 .. profile-table
 
+===============================  ========  ====================  ====================
+field                            smoke     quick                 paper
+===============================  ========  ====================  ====================
+num_members                      5         5                     5
+ensemble_hidden                  32        256                   256
+ensemble_epochs                  1         10                    100
+ensemble_batch_size              100       100                   100
+ensemble_lr                      0.001     0.001                 0.001
+val_size                         200       200                   200
+bootstrap                        True      True                  True
+negative_slope                   0.3       0.3                   0.3
+init                             torch     torch                 torch
+reinforce_lr                     0.01      0.01                  0.01
+exploration_std                  0.1       0.1                   0.1
+num_candidates                   128       128                   128
+reinforce_batch_size_continuous  256       2048                  2048
+reinforce_batch_size_discrete    64        256                   256
+iterations                       10        200                   200
+record_steps                     0, 5, 10  0, 50, 100, 150, 200  0, 50, 100, 150, 200
+===============================  ========  ====================  ====================
+
 .. end profile-table
 
 Ensemble training in every profile: Adam lr 1e-3, batch 100, 200 validation rows, LeakyReLU slope 0.3.
