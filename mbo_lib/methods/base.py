@@ -91,10 +91,10 @@ def plain(value: Any) -> Any:
 def _type_name(tp: Any) -> str:
     args = typing.get_args(tp)
     if typing.get_origin(tp) is tuple:
-        return f"a list of {_type_name(args[0])}s"
+        return f"a list of {_type_name(args[0])}s"  # e.g. "a list of integers"
     if typing.get_origin(tp) in (typing.Union, types.UnionType):
         return " or ".join("None" if a is type(None) else _type_name(a) for a in args)
-    return {int: "int", float: "float (or int)", bool: "bool", str: "str", dict: "dict"}.get(tp, str(tp))
+    return {int: "integer", float: "number", bool: "bool", str: "str", dict: "dict"}.get(tp, str(tp))
 
 
 def _scalar(value: Any, tp: Any) -> tuple[bool, Any]:
@@ -158,7 +158,8 @@ class MethodConfig:
         for f in dataclasses.fields(self):
             bound = f.metadata.get("at_most")
             if bound and any(v > getattr(self, bound) for v in getattr(self, f.name)):
-                self._fail(f.name, getattr(self, f.name), f"entries at most {bound}={getattr(self, bound)}")
+                self._fail(f.name, getattr(self, f.name), f"has entries above {bound}={getattr(self, bound)}",
+                           f"entries in [0, {bound}]")
         if "task_overrides" in hints:
             object.__setattr__(self, "task_overrides", self._checked_task_overrides(self.task_overrides))
         self.check()
@@ -166,8 +167,10 @@ class MethodConfig:
     def check(self) -> None:
         """Cross-field rules of one method (override; raise via :meth:`_fail`). Runs after the field checks."""
 
-    def _fail(self, name: str, value: Any, allowed: str) -> None:
-        raise InvalidInputError(f"{self.method_name}: {name}={plain(value)!r} is not allowed; allowed: {allowed}")
+    def _fail(self, name: str, value: Any, problem: str, allowed: str = "") -> None:
+        """Raise :class:`InvalidInputError` naming the method, the field, the value, the problem and what is allowed."""
+        raise InvalidInputError(f"{self.method_name}: {name}={plain(value)!r} {problem}"
+                                + (f"; allowed: {allowed}" if allowed else ""))
 
     def _checked(self, f: dataclasses.Field, tp: Any, value: Any) -> Any:
         m = f.metadata
@@ -180,19 +183,18 @@ class MethodConfig:
         if m.get("distinct"):
             allowed += ", entries distinct"
         if not ok:
-            self._fail(f.name, value, allowed)
+            self._fail(f.name, value, "has the wrong type", allowed)
+        if value_ is None or isinstance(value_, dict):
+            return value_
         values = value_ if isinstance(value_, tuple) else (value_,)
-        if value_ is not None and not isinstance(value_, dict):
-            if low is not None and any(v < low for v in values):
-                self._fail(f.name, value, allowed)
-            if high is not None and any(v > high for v in values):
-                self._fail(f.name, value, allowed)
-            if choices is not None and value_ not in choices:
-                self._fail(f.name, value, allowed)
-            if m.get("min_len") and len(values) < m["min_len"]:
-                self._fail(f.name, value, allowed)
-            if m.get("distinct") and len(set(values)) != len(values):
-                self._fail(f.name, value, allowed)
+        if (low is not None and any(v < low for v in values)) or (high is not None and any(v > high for v in values)):
+            self._fail(f.name, value, "is out of range", allowed)
+        if choices is not None and value_ not in choices:
+            self._fail(f.name, value, "is not one of the choices", allowed)
+        if m.get("min_len") and len(values) < m["min_len"]:
+            self._fail(f.name, value, "has too few entries", allowed)
+        if m.get("distinct") and len(set(values)) != len(values):
+            self._fail(f.name, value, "has repeated entries", allowed)
         return value_
 
     def _checked_task_overrides(self, table: dict) -> dict:
@@ -201,7 +203,7 @@ class MethodConfig:
         out = {}
         for task_id, entry in table.items():
             if not isinstance(task_id, str) or not isinstance(entry, dict):
-                self._fail("task_overrides", table, "a dict {task_id: {field: value}}")
+                self._fail("task_overrides", table, "has the wrong type", "a dict {task_id: {field: value}}")
             unknown = sorted(set(entry) - names)
             if unknown:
                 raise InvalidInputError(f"{self.method_name}: task_overrides[{task_id!r}] names unknown field(s) "
@@ -209,7 +211,8 @@ class MethodConfig:
             try:
                 merged = dataclasses.replace(self, task_overrides={}, **entry)
             except InvalidInputError as err:
-                raise InvalidInputError(f"{self.method_name}: task_overrides[{task_id!r}]: {err}") from None
+                detail = str(err).removeprefix(f"{self.method_name}: ")
+                raise InvalidInputError(f"{self.method_name}: task_overrides[{task_id!r}]: {detail}") from None
             out[task_id] = {k: getattr(merged, k) for k in entry}
         return out
 

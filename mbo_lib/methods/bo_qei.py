@@ -105,8 +105,8 @@ class BOqEIConfig(SearchEnsembleConfig):
 
     def check(self) -> None:
         if self.gp_samples < self.num_candidates:
-            self._fail("gp_samples", self.gp_samples, f"at least num_candidates={self.num_candidates} (the "
-                       "candidates are chosen among the GP's points)")
+            self._fail("gp_samples", self.gp_samples, f"is below num_candidates={self.num_candidates}",
+                       "at least num_candidates (the candidates are chosen among the GP's points)")
 
 
 @register

@@ -37,9 +37,9 @@ def test_pgs_latent_search_space_is_standardized_and_decodes_like_raw_latents():
     method = get_method("PGS")
     outs = {}
     for standardize in (True, False):  # 0 search steps: the candidates are the top-128 in each search space
-        hp = method.hyperparameters("smoke", {"top_ps": [20], "rl_epochs": 1, "search_steps": 0,
-                                              "latent_standardize": standardize})
-        outs[standardize] = method.run(task, hp, seed=0, device=torch.device("cpu"), progress=False)
+        config = method.config("smoke", {"top_ps": [20], "rl_epochs": 1, "search_steps": 0,
+                                         "latent_standardize": standardize})
+        outs[standardize] = method.run(task, config, seed=0, device=torch.device("cpu"), progress=False)
     z, raw = outs[True].candidate_inputs, outs[False].candidate_inputs  # same seed, same VAE
     s = np.asarray(outs[True].extras["vae"]["raw_std"], np.float32)
     np.testing.assert_allclose(s, outs[False].extras["vae"]["raw_std"])
@@ -91,8 +91,7 @@ def test_surrogate_training_receives_the_runner_hooks():
     from mbo_lib.experiments import load_task
 
     method = get_method("PGS")
-    hp = method.hyperparameters("smoke")
-    out = method.run(load_task("Ackley-Synthetic-v0", SMALL), hp, seed=0, device=torch.device("cpu"), progress=False,
+    out = method.run(load_task("Ackley-Synthetic-v0", SMALL), method.config("smoke"), seed=0, device=torch.device("cpu"), progress=False,
                      hooks=lambda: [Counter()])
     assert isinstance(out, MethodOutput) and len(calls) == 2  # 180 training rows / batch 128 = 2 steps, 1 epoch
 
