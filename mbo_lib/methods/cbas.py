@@ -64,8 +64,9 @@ Deviations from design-baselines (all small; see also :mod:`mbo_lib.search.vae`)
 - bootstrap: each member trains on a resample (with replacement) of all rows, from which the shared trainer then
   holds out its validation rows; design-baselines holds out 200 rows first and weights the rest by bootstrap
   counts. Same estimator in expectation.
-- surrogate init: PyTorch's default ``nn.Linear`` init (the project's surrogate convention); the embedding and the
-  VAEs use Keras' initialisers, as the TensorFlow code. Adam's epsilon is PyTorch's 1e-8 (Keras: 1e-7).
+- surrogate init: PyTorch's default ``nn.Linear`` init with ``init="torch"`` (every profile for now);
+  ``init="keras"`` gives design-baselines' glorot-uniform weights and zero biases. The embedding and the VAEs use
+  Keras' initialisers, as the TensorFlow code. Adam's epsilon is PyTorch's 1e-8 (Keras: 1e-7).
 - ``gamma`` uses ``torch.quantile(..., interpolation="nearest")`` (tfp.stats.percentile's default is also
   "nearest"; ties at the half-way index may round differently).
 - the 1000 samples of a round are drawn in one batch (design-baselines: 10 batches of 100; same distribution).

@@ -75,7 +75,8 @@ Deviations from design-baselines:
   output is never used.
 - bootstrap: the member trains on a resample of all rows, from which the shared trainer holds out its validation
   rows (design-baselines: 200 rows out first, bootstrap counts on the rest). Forward-model init is PyTorch's
-  default (the project's surrogate convention); the GAN nets use Keras' initialisers. Adam epsilon 1e-8 (Keras 1e-7).
+  default with ``init="torch"`` (every profile for now; ``"keras"``: design-baselines' glorot-uniform weights and
+  zero biases); the GAN nets use Keras' initialisers. Adam epsilon 1e-8 (Keras 1e-7).
 - with ``gan_epochs == 1`` the temperature is ``final_temp`` (design-baselines divides by zero there).
 - the adaptive temperature of ``get_weights`` (``base_temp=None``) is not offered; every run script sets 0.1.
 """
