@@ -89,7 +89,8 @@ def regularizer_hooks(spec: RunSpec):
 def execute(spec: RunSpec, device="auto", progress: bool | None = None) -> tuple[dict, object]:
     """Run one spec without touching the store. Returns ``(record, MethodOutput)``."""
     method = get_method(spec.method)
-    hp = method.hyperparameters(spec.profile, spec.overrides)
+    config = method.config(spec.profile, spec.overrides)
+    hp = config.to_dict()  # what the record stores (= method.hyperparameters(spec.profile, spec.overrides))
     device = pick_device(device)
     start, cpu_start = time.perf_counter(), time.process_time()
     task = load_task(spec.task, spec.task_kwargs)
@@ -97,7 +98,7 @@ def execute(spec: RunSpec, device="auto", progress: bool | None = None) -> tuple
     t_task = time.perf_counter()
     np.random.seed(spec.seed)  # libraries that draw from NumPy's global RNG (cma, sklearn) stay reproducible
     torch.manual_seed(spec.seed)
-    output = method.run(task, hp, seed=spec.seed, device=device, progress=progress, hooks=regularizer_hooks(spec))
+    output = method.run(task, config, seed=spec.seed, device=device, progress=progress, hooks=regularizer_hooks(spec))
     t_method = time.perf_counter()
     result = score_candidates(task, output.designs)
     sharpness = surrogate_gradient_norm(output, device)

@@ -9,7 +9,7 @@ from . import cbas  # noqa: F401  (registers)
 from . import mins  # noqa: F401  (registers)
 from . import matchopt  # noqa: F401  (registers)
 from . import pgs  # noqa: F401  (registers)
-from .base import Method, MethodOutput
+from .base import Method, MethodConfig, MethodOutput
 from .registry import METHODS, get_method, method_names, register
 
-__all__ = ["Method", "MethodOutput", "METHODS", "get_method", "method_names", "register"]
+__all__ = ["Method", "MethodConfig", "MethodOutput", "METHODS", "get_method", "method_names", "register"]

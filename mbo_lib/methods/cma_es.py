@@ -15,17 +15,34 @@ Unconstrained search in the model's input space, as design-baselines (decoded lo
 
 Profiles (paper = design-baselines' run scripts):
 
-=========  ===================  =======  =====  ==========  ==============
-profile    ensemble             members  sigma  generations runs (= cand.)
-=========  ===================  =======  =====  ==========  ==============
-smoke      32, 1 epoch          5        0.5    5           128
-quick      256, 10 epochs       5        0.5    100         128
-paper      256, 100 epochs      5        0.5    100         128
-=========  ===================  =======  =====  ==========  ==============
+.. profile-table
+
+===================  =====  ==================  ==================
+field                smoke  quick               paper
+===================  =====  ==================  ==================
+num_members          5      5                   5
+ensemble_hidden      32     256                 256
+ensemble_epochs      1      10                  100
+ensemble_batch_size  100    100                 100
+ensemble_lr          0.001  0.001               0.001
+val_size             200    200                 200
+bootstrap            True   True                True
+negative_slope       0.3    0.3                 0.3
+init                 torch  torch               torch
+sigma                0.5    0.5                 0.5
+num_candidates       128    128                 128
+max_iterations       5      100                 100
+record_steps         0, 5   0, 25, 50, 75, 100  0, 25, 50, 75, 100
+===================  =====  ==================  ==================
+
+.. end profile-table
 
 Ensemble training in every profile: Adam lr 1e-3, batch 100, 200 validation rows, LeakyReLU slope 0.3.
 """
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import torch
@@ -33,28 +50,37 @@ import torch
 from ..design_space import DesignSpace
 from ..search.cma_es import cma_es_search
 from ..surrogates import ensemble_objective
-from .base import Method, MethodOutput, no_hooks
-from .ensemble_surrogate import ENSEMBLE_PAPER, ENSEMBLE_RANGES, train_search_ensemble
+from .base import Method, MethodOutput, knob, no_hooks
+from .ensemble_surrogate import SearchEnsembleConfig, train_search_ensemble
 from .registry import register
 
-_COMMON = dict(ENSEMBLE_PAPER, sigma=0.5, num_candidates=128)
+@dataclass(frozen=True)
+class CMAESConfig(SearchEnsembleConfig):
+    """CMA-ES's hyperparameters (defaults: the paper profile)."""
+
+    method_name: ClassVar[str] = "CMA-ES"
+
+    sigma: float = knob(0.5, "initial step size of every CMA-ES run", low=1e-8, high=1e3)
+    num_candidates: int = knob(128, "independent runs from the top designs (= designs returned)", low=1, high=100000)
+    max_iterations: int = knob(100, "most generations per run", low=0, high=100000)
+    record_steps: tuple[int, ...] = knob((0, 25, 50, 75, 100), "generations whose best-so-far is scored", low=0,
+                                         at_most="max_iterations")
 
 
 @register
 class CMAES(Method):
     name = "CMA-ES"
+    config_class = CMAESConfig
     profiles = {
-        "smoke": dict(_COMMON, ensemble_hidden=[32], ensemble_epochs=1, max_iterations=5, record_steps=[0, 5]),
-        "quick": dict(_COMMON, ensemble_epochs=10, max_iterations=100, record_steps=[0, 25, 50, 75, 100]),
-        "paper": dict(_COMMON, ensemble_epochs=100, max_iterations=100, record_steps=[0, 25, 50, 75, 100]),
+        "smoke": CMAESConfig(ensemble_hidden=(32,), ensemble_epochs=1, max_iterations=5, record_steps=(0, 5)),
+        "quick": CMAESConfig(ensemble_epochs=10),
+        "paper": CMAESConfig(),
     }
-    ranges = dict(ENSEMBLE_RANGES, sigma=(1e-8, 1e3), num_candidates=(1, 100000), max_iterations=(0, 100000),
-                  record_steps=(0, 100000))
 
-    def run(self, task, hp, *, seed, device, progress=None, hooks=no_hooks) -> MethodOutput:
+    def run(self, task, config: CMAESConfig, *, seed, device, progress=None, hooks=no_hooks) -> MethodOutput:
         space = DesignSpace(task, normalize_x=True, normalize_y=True)
         x, y = space.encode(task.x), space.encode_y(task.y)
-        ensemble, logs = train_search_ensemble(space, x, y, hp, seed=seed, device=device, progress=progress,
+        ensemble, logs = train_search_ensemble(space, x, y, config, seed=seed, device=device, progress=progress,
                                                hooks=hooks, desc=f"CMA-ES ensemble {task.task_id}")
         objective = ensemble_objective(ensemble, "mean")
 
@@ -62,9 +88,9 @@ class CMAES(Method):
             with torch.no_grad():
                 return objective(torch.as_tensor(z, dtype=torch.float32, device=device)).cpu().numpy()
 
-        x0 = x[space.top_k(hp["num_candidates"])]
-        best, _, info = cma_es_search(fitness, x0, hp["sigma"], hp["max_iterations"], seed,
-                                      record_at=hp["record_steps"])
+        x0 = x[space.top_k(config.num_candidates)]
+        best, _, info = cma_es_search(fitness, x0, config.sigma, config.max_iterations, seed,
+                                      record_at=config.record_steps)
         snapshots = info.pop("snapshots")
         decode = lambda z: space.decode(np.asarray(z, dtype=np.float32))  # noqa: E731
         return MethodOutput(designs=decode(best), steps={k: decode(v) for k, v in snapshots.items()},

@@ -11,19 +11,37 @@ Task-kind settings of the paper's run scripts (design-baselines ``coms_cleaned``
 - continuous tasks: z-scored x, ``particle_lr = 0.05 * sqrt(D)``, overestimation limit 0.5;
 - discrete tasks (TF-Bind-8/10): raw logits (``normalize_x`` off), ``particle_lr = 2.0 * sqrt(D)``, limit 2.0.
 
-y is z-scored in both. The ``*_continuous`` / ``*_discrete`` keys below hold these pairs; ``particle_lr_*`` is
+y is z-scored in both. The ``*_continuous`` / ``*_discrete`` fields below hold these pairs; ``particle_lr_*`` is
 multiplied by ``sqrt(D)`` at run time.
 
 Profiles:
 
-=========  ==========  ======  =====  ======  ===  =====  ========  =============  ==============  ======
-profile    hidden      epochs  batch  lr      val  alpha  alpha_lr  particle steps  particle_lr     search
-                                                                    (training)      (cont. / disc.)  steps
-=========  ==========  ======  =====  ======  ===  =====  ========  =============  ==============  ======
-smoke      32, 32      1       128    3e-4    500  0.1    0.01      2              0.05 / 2.0      10
-quick      128, 128    3       128    3e-4    500  0.1    0.01      50             0.05 / 2.0      50
-paper      2048, 2048  50      128    3e-4    500  0.1    0.01      50             0.05 / 2.0      50
-=========  ==========  ======  =====  ======  ===  =====  ========  =============  ==============  ======
+.. profile-table
+
+===============================  ========  =====================  =====================
+field                            smoke     quick                  paper
+===============================  ========  =====================  =====================
+hidden                           32, 32    128, 128               2048, 2048
+init                             torch     torch                  torch
+epochs                           1         3                      50
+batch_size                       128       128                    128
+lr                               0.0003    0.0003                 0.0003
+val_size                         500       500                    500
+alpha                            0.1       0.1                    0.1
+alpha_lr                         0.01      0.01                   0.01
+particle_lr_continuous           0.05      0.05                   0.05
+particle_lr_discrete             2         2                      2
+overestimation_limit_continuous  0.5       0.5                    0.5
+overestimation_limit_discrete    2         2                      2
+normalize_x_continuous           True      True                   True
+normalize_x_discrete             False     False                  False
+num_candidates                   128       128                    128
+particle_train_steps             2         50                     50
+search_steps                     10        50                     50
+record_steps                     0, 5, 10  0, 10, 20, 30, 40, 50  0, 10, 20, 30, 40, 50
+===============================  ========  =====================  =====================
+
+.. end profile-table
 
 Overestimation limit 0.5 (continuous) / 2.0 (discrete) in every profile. The quick profile keeps the inner loop
 (50 particle steps: it sets how far the adversarial designs go) and shrinks the network and the epochs instead;
@@ -32,6 +50,8 @@ COMs costs about ``2 + particle_train_steps`` forward/backward passes per miniba
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from typing import ClassVar
 
 import torch
 
@@ -40,50 +60,71 @@ from ..objectives.coms import ConservativeTerm
 from ..objectives.regression import mse
 from ..search.gradient_ascent import gradient_ascent
 from ..surrogates import MLP, TrainConfig, train_surrogate
-from .base import Method, MethodOutput, no_hooks
+from ..surrogates.models import INITS, initialize_
+from .base import Method, MethodConfig, MethodOutput, knob, no_hooks
 from .registry import register
 
-_COMMON = dict(batch_size=128, lr=3e-4, val_size=500, alpha=0.1, alpha_lr=0.01,
-               particle_lr_continuous=0.05, particle_lr_discrete=2.0,
-               overestimation_limit_continuous=0.5, overestimation_limit_discrete=2.0,
-               normalize_x_continuous=True, normalize_x_discrete=False, num_candidates=128)
+@dataclass(frozen=True)
+class COMsConfig(MethodConfig):
+    """COMs' hyperparameters (defaults: the paper profile)."""
+
+    method_name: ClassVar[str] = "COMs"
+    legacy_defaults: ClassVar[dict] = {"init": "torch"}
+
+    hidden: tuple[int, ...] = knob((2048, 2048), "hidden widths of the ReLU surrogate", low=1, high=65536)
+    init: str = knob("torch", "surrogate weight init: PyTorch's default or Keras' Dense default", choices=INITS)
+    epochs: int = knob(50, "surrogate training epochs", low=0, high=10000)
+    batch_size: int = knob(128, "minibatch size", low=1, high=1 << 20)
+    lr: float = knob(3e-4, "surrogate Adam learning rate", low=1e-8, high=1.0)
+    val_size: int = knob(500, "validation rows held out", low=0, high=1 << 30)
+    alpha: float = knob(0.1, "initial Lagrange multiplier of the conservative term", low=1e-8, high=1e6)
+    alpha_lr: float = knob(0.01, "Adam learning rate of the multiplier", low=0.0, high=10.0)
+    particle_lr_continuous: float = knob(0.05, "particle step / sqrt(D), continuous tasks", low=0.0, high=100.0)
+    particle_lr_discrete: float = knob(2.0, "particle step / sqrt(D), discrete tasks", low=0.0, high=100.0)
+    overestimation_limit_continuous: float = knob(0.5, "overestimation limit, continuous tasks", low=-1e6, high=1e6)
+    overestimation_limit_discrete: float = knob(2.0, "overestimation limit, discrete tasks", low=-1e6, high=1e6)
+    normalize_x_continuous: bool = knob(True, "z-score x on continuous tasks")
+    normalize_x_discrete: bool = knob(False, "z-score the logits on discrete tasks")
+    num_candidates: int = knob(128, "designs returned (the top-k of the data are the starts)", low=1, high=100000)
+    particle_train_steps: int = knob(50, "adversarial particle steps per minibatch during training", low=0,
+                                     high=10000)
+    search_steps: int = knob(50, "gradient-ascent steps of the final search", low=0, high=100000)
+    record_steps: tuple[int, ...] = knob((0, 10, 20, 30, 40, 50), "search steps whose designs are scored", low=0,
+                                         at_most="search_steps")
 
 
 @register
 class COMs(Method):
     name = "COMs"
+    config_class = COMsConfig
     profiles = {
-        "smoke": dict(_COMMON, hidden=[32, 32], epochs=1, particle_train_steps=2, search_steps=10,
-                      record_steps=[0, 5, 10]),
-        "quick": dict(_COMMON, hidden=[128, 128], epochs=3, particle_train_steps=50, search_steps=50,
-                      record_steps=[0, 10, 20, 30, 40, 50]),
-        "paper": dict(_COMMON, hidden=[2048, 2048], epochs=50, particle_train_steps=50, search_steps=50,
-                      record_steps=[0, 10, 20, 30, 40, 50]),
+        "smoke": COMsConfig(hidden=(32, 32), epochs=1, particle_train_steps=2, search_steps=10,
+                            record_steps=(0, 5, 10)),
+        "quick": COMsConfig(hidden=(128, 128), epochs=3),
+        "paper": COMsConfig(),
     }
-    ranges = dict(hidden=(1, 65536), epochs=(0, 10000), batch_size=(1, 1 << 20), lr=(1e-8, 1.0),
-                  val_size=(0, 1 << 30), alpha=(1e-8, 1e6), alpha_lr=(0.0, 10.0),
-                  particle_lr_continuous=(0.0, 100.0), particle_lr_discrete=(0.0, 100.0),
-                  overestimation_limit_continuous=(-1e6, 1e6), overestimation_limit_discrete=(-1e6, 1e6),
-                  normalize_x_continuous=(0, 1), normalize_x_discrete=(0, 1), num_candidates=(1, 100000),
-                  particle_train_steps=(0, 10000), search_steps=(0, 100000), record_steps=(0, 100000))
 
-    def run(self, task, hp, *, seed, device, progress=None, hooks=no_hooks) -> MethodOutput:
-        kind = "discrete" if task.is_discrete else "continuous"
-        space = DesignSpace(task, normalize_x=bool(hp[f"normalize_x_{kind}"]), normalize_y=True)
+    def run(self, task, config: COMsConfig, *, seed, device, progress=None, hooks=no_hooks) -> MethodOutput:
+        discrete = task.is_discrete
+        normalize_x = config.normalize_x_discrete if discrete else config.normalize_x_continuous
+        limit = config.overestimation_limit_discrete if discrete else config.overestimation_limit_continuous
+        space = DesignSpace(task, normalize_x=normalize_x, normalize_y=True)
         x, y = space.encode(task.x), space.encode_y(task.y)
-        particle_lr = hp[f"particle_lr_{kind}"] * math.sqrt(space.dim)
-        term = ConservativeTerm(particle_lr, hp["particle_train_steps"], hp[f"overestimation_limit_{kind}"],
-                                alpha=hp["alpha"], alpha_lr=hp["alpha_lr"])
+        particle_factor = config.particle_lr_discrete if discrete else config.particle_lr_continuous
+        particle_lr = particle_factor * math.sqrt(space.dim)
+        term = ConservativeTerm(particle_lr, config.particle_train_steps, limit, alpha=config.alpha,
+                                alpha_lr=config.alpha_lr)
         torch.manual_seed(seed)
-        model = MLP(space.dim, hp["hidden"], activation="relu")
-        config = TrainConfig(epochs=hp["epochs"], batch_size=hp["batch_size"], lr=hp["lr"], val_size=hp["val_size"])
-        log = train_surrogate(model, x, y, mse, config, seed=seed, terms=[(1.0, term)],
+        model = initialize_(MLP(space.dim, config.hidden, activation="relu"), config.init)
+        train_config = TrainConfig(epochs=config.epochs, batch_size=config.batch_size, lr=config.lr,
+                                   val_size=config.val_size)
+        log = train_surrogate(model, x, y, mse, train_config, seed=seed, terms=[(1.0, term)],
                               hooks=[term.dual_hook(), *hooks()], device=device, progress=progress,
                               desc=f"COMs surrogate {task.task_id}")
-        x0 = torch.as_tensor(x[space.top_k(hp["num_candidates"])], device=device)
-        final, snaps = gradient_ascent(model, x0, particle_lr, hp["search_steps"], record_at=hp["record_steps"])
+        x0 = torch.as_tensor(x[space.top_k(config.num_candidates)], device=device)
+        final, snaps = gradient_ascent(model, x0, particle_lr, config.search_steps, record_at=config.record_steps)
         decode = lambda z: space.decode(z.cpu().numpy())  # noqa: E731
         return MethodOutput(designs=decode(final), steps={k: decode(v) for k, v in snaps.items()}, train_logs=[log],
-                            extras={"particle_lr": particle_lr, "overestimation_limit": hp[f"overestimation_limit_{kind}"],
-                                    "normalize_x": bool(hp[f"normalize_x_{kind}"]), "final_alpha": term.alpha},
+                            extras={"particle_lr": particle_lr, "overestimation_limit": limit,
+                                    "normalize_x": normalize_x, "final_alpha": term.alpha},
                             surrogate=model, candidate_inputs=final.cpu().numpy())

@@ -6,27 +6,46 @@ scripts ``experiments.py``): 5 ``ForwardModel`` members, each ``Dense(256) -> Le
 Gaussian NLL, Adam lr 1e-3, batch 100, 100 epochs, 200 validation rows, each member on its own bootstrap
 resample; the search objective is the mixture mean = the members' mean prediction.
 
-Every member goes through :func:`~mbo_lib.surrogates.train_ensemble` with the runner's hook factory.
+``init="keras"`` starts every member from Keras' ``Dense`` initialisation (design-baselines'), ``"torch"``
+(every profile, for now) from PyTorch's default. Every member goes through
+:func:`~mbo_lib.surrogates.train_ensemble` with the runner's hook factory.
 """
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
 
 from ..design_space import DesignSpace
 from ..objectives.regression import gaussian_nll
 from ..surrogates import GaussianMLP, TrainConfig, train_ensemble
 from ..surrogates.ensemble import Ensemble
-
-ENSEMBLE_PAPER = dict(num_members=5, ensemble_hidden=[256], ensemble_epochs=100, ensemble_batch_size=100,
-                      ensemble_lr=1e-3, val_size=200, bootstrap=True, negative_slope=0.3)
-ENSEMBLE_RANGES = dict(num_members=(1, 100), ensemble_hidden=(1, 65536), ensemble_epochs=(0, 10000),
-                       ensemble_batch_size=(1, 1 << 20), ensemble_lr=(1e-8, 1.0), val_size=(0, 1 << 30),
-                       bootstrap=(0, 1), negative_slope=(0.0, 1.0))
+from ..surrogates.models import INITS, initialize_
+from .base import MethodConfig, knob
 
 
-def train_search_ensemble(space: DesignSpace, x, y, hp: dict, *, seed: int, device, progress, hooks,
-                          desc: str) -> tuple[Ensemble, list]:
-    """Train the ensemble on model inputs ``x: n x D`` and normalized ``y: n x 1`` (``hp``: the keys of ``ENSEMBLE_PAPER``)."""
-    config = TrainConfig(epochs=hp["ensemble_epochs"], batch_size=hp["ensemble_batch_size"], lr=hp["ensemble_lr"],
-                         val_size=hp["val_size"])
-    return train_ensemble(lambda i: GaussianMLP(space.dim, hp["ensemble_hidden"], "leaky_relu", hp["negative_slope"]),
-                          hp["num_members"], x, y, gaussian_nll, config, seed=seed, hooks=hooks,
-                          bootstrap=bool(hp["bootstrap"]), device=device, progress=progress, desc=desc)
+@dataclass(frozen=True)
+class SearchEnsembleConfig(MethodConfig):
+    """The search ensemble's fields, shared by REINFORCE, BO-qEI and CMA-ES (defaults: design-baselines)."""
+
+    legacy_defaults: ClassVar[dict] = {"init": "torch"}
+
+    num_members: int = knob(5, "ensemble members", low=1, high=100)
+    ensemble_hidden: tuple[int, ...] = knob((256,), "hidden widths of each Gaussian member", low=1, high=65536)
+    ensemble_epochs: int = knob(100, "training epochs per member", low=0, high=10000)
+    ensemble_batch_size: int = knob(100, "ensemble minibatch size", low=1, high=1 << 20)
+    ensemble_lr: float = knob(1e-3, "ensemble Adam learning rate", low=1e-8, high=1.0)
+    val_size: int = knob(200, "validation rows held out per member", low=0, high=1 << 30)
+    bootstrap: bool = knob(True, "train each member on its own bootstrap resample of the rows")
+    negative_slope: float = knob(0.3, "LeakyReLU slope of the members (Keras' default 0.3)", low=0.0, high=1.0)
+    init: str = knob("torch", "member weight init: PyTorch's default or Keras' Dense default", choices=INITS)
+
+
+def train_search_ensemble(space: DesignSpace, x, y, config: SearchEnsembleConfig, *, seed: int, device, progress,
+                          hooks, desc: str) -> tuple[Ensemble, list]:
+    """Train the ensemble on model inputs ``x: n x D`` and normalized ``y: n x 1``."""
+    train_config = TrainConfig(epochs=config.ensemble_epochs, batch_size=config.ensemble_batch_size,
+                               lr=config.ensemble_lr, val_size=config.val_size)
+    make_model = lambda i: initialize_(GaussianMLP(space.dim, config.ensemble_hidden, "leaky_relu",  # noqa: E731
+                                                   config.negative_slope), config.init)
+    return train_ensemble(make_model, config.num_members, x, y, gaussian_nll, train_config, seed=seed, hooks=hooks,
+                          bootstrap=config.bootstrap, device=device, progress=progress, desc=desc)

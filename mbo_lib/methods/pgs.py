@@ -31,26 +31,63 @@ VAE log. ``train_logs`` = ``[surrogate log]``; ``candidate_inputs`` = the chosen
 
 Profiles (paper = official settings, ``../shared/reference/hyperparameters.md``):
 
-==========================  ===============  =================  ====================
-hyperparameter              smoke            quick              paper
-==========================  ===============  =================  ====================
-VAE hidden / latent         16 / 8           64 / 32            64 / 32
-VAE epochs / batch          1 / 512          3 / 128            50 / 32
-surrogate hidden            32, 32           256, 256           2048, 2048
-surrogate epochs            1                20                 50
-top_ps (OSEL sweep)         20, 40           10, 20, 30, 40     10, 20, 30, 40
-trajectories x length       200 x 10         20,000 x 50        20,000 x 50
-CQL hidden / batch          32-32 / 64       128-128 / 128      256-256 / 256
-RL epochs x steps/epoch     3 x 5            4 x 250            401 x 1000
-checkpoint every (epochs)   1                1                  50
-search steps                5                50                 50
-==========================  ===============  =================  ====================
+.. profile-table
 
-Shared by all profiles: latent_standardize True (so the latent step factor is 0.05), VAE lr 3e-4, beta 1, kernel 3, 4 blocks, 200 validation rows; surrogate Adam 3e-4,
-batch 128, 10% validation; action divisor 10, clip 0.999; CQL discount 0.99, lr 3e-4, tau 5e-3, min-Q weight 5,
-10 sampled actions, automatic entropy tuning (target ``-d``); 128 candidates; OSEL k = 10.
+====================  =========  ==============  ==============
+field                 smoke      quick           paper
+====================  =========  ==============  ==============
+space                 latent     latent          latent
+policy                learned    learned         learned
+vae_lr                0.0003     0.0003          0.0003
+vae_beta              1          1               1
+vae_kernel_size       3          3               3
+vae_num_blocks        4          4               4
+vae_val_size          200        200             200
+vae_hidden            16         64              64
+vae_latent            8          32              32
+vae_epochs            1          3               50
+vae_batch_size        512        128             32
+latent_standardize    True       True            True
+surrogate_hidden      32, 32     256, 256        2048, 2048
+surrogate_epochs      1          20              50
+surrogate_lr          0.0003     0.0003          0.0003
+surrogate_batch_size  128        128             128
+val_fraction          0.1        0.1             0.1
+top_ps                20, 40     10, 20, 30, 40  10, 20, 30, 40
+num_trajectories      200        20000           20000
+traj_length           10         50              50
+action_divisor        10         10              10
+action_clip           0.999      0.999           0.999
+rl_hidden             32, 32     128, 128        256, 256
+rl_batch_size         64         128             256
+rl_epochs             3          4               401
+rl_steps_per_epoch    5          250             1000
+checkpoint_every      1          1               50
+discount              0.99       0.99            0.99
+rl_lr                 0.0003     0.0003          0.0003
+tau                   0.005      0.005           0.005
+min_q_weight          5          5               5
+cql_num_actions       10         10              10
+td_broadcast          False      False           False
+search_steps          5          50              50
+search_scale          None       None            None
+num_candidates        128        128             128
+osel_k                10         10              10
+osel_embedding        surrogate  surrogate       surrogate
+====================  =========  ==============  ==============
+
+.. end profile-table
+
+Every profile standardizes the latents (so the latent step factor is 0.05).
 The quick profile's CQL is smaller (128-128, batch 128, 1,000 steps per p) so a run fits in minutes on one
 CPU core (benchmarks/results/pgs.md); its checkpoints are after RL epochs 1, 2, 3 (500, 750, 1000 steps).
+
+**Ablation of the learned policy (claim P3).** ``policy="constant"`` replaces the learned step-size policy by
+the constant action ``alpha(x) = 1`` in every coordinate, i.e. plain gradient ascent
+``x <- x + scale * grad f(x)`` with the very step factor ``scale`` the policy's actions multiply (the largest
+step the Tanh policy can take). Everything else is the same run (search space, surrogate, start designs, number
+of steps); no trajectories or CQL are needed, so ``steps`` and ``extras["checkpoints"]`` hold a single entry
+(key 0, ``top_p=None``, ``rl_steps=0``), which OSEL trivially selects. ``policy="learned"`` is the method.
 
 Differences from the official code (``yassineCh/PGS``), all deliberate:
 
@@ -95,12 +132,13 @@ from __future__ import annotations
 
 import math
 import time
+from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import torch
 
 from ..design_space import DesignSpace
-from ..errors import InvalidInputError
 from ..objectives.regression import mse
 from ..rl.cql import CQLConfig, train_cql
 from ..search.osel import KNNRegressor, osel_select
@@ -109,88 +147,106 @@ from ..search.policy_guided import policy_guided_search
 from ..surrogates.models import MLP
 from ..surrogates.sequence_vae import LatentCoordinates, SequenceVAE, VAEConfig, train_sequence_vae
 from ..surrogates.trainer import TrainConfig, train_surrogate
-from .base import Method, MethodOutput, no_hooks
+from .base import Method, MethodConfig, MethodOutput, knob, no_hooks
 from .registry import register
-
-_COMMON = dict(space="latent", vae_lr=3e-4, vae_beta=1.0, vae_kernel_size=3, vae_num_blocks=4, vae_val_size=200,
-               surrogate_lr=3e-4, surrogate_batch_size=128, val_fraction=0.1, action_divisor=10.0, action_clip=0.999,
-               discount=0.99, rl_lr=3e-4, tau=5e-3, min_q_weight=5.0, cql_num_actions=10, td_broadcast=False,
-               search_scale=None, latent_standardize=True, num_candidates=128, osel_k=10, osel_embedding="surrogate")
 
 SPACES = ("latent", "logits")
 OSEL_EMBEDDINGS = ("surrogate", "design")
+POLICIES = ("learned", "constant")
 
 
-def _scale_factor(task, hp) -> float:
+@dataclass(frozen=True)
+class PGSConfig(MethodConfig):
+    """PGS' hyperparameters (defaults: the paper profile)."""
+
+    method_name: ClassVar[str] = "PGS"
+    legacy_defaults: ClassVar[dict] = {"policy": "learned"}
+
+    space: str = knob("latent", "search space of discrete tasks: VAE latents (paper) or logits", choices=SPACES)
+    policy: str = knob("learned", "step-size policy: learned by CQL (PGS) or constant 1 (ablation)", choices=POLICIES)
+    vae_lr: float = knob(3e-4, "VAE Adam learning rate", low=1e-8, high=1.0)
+    vae_beta: float = knob(1.0, "weight of the VAE's KL term", low=0.0, high=1e6)
+    vae_kernel_size: int = knob(3, "VAE convolution kernel size", low=1, high=99)
+    vae_num_blocks: int = knob(4, "VAE residual blocks", low=1, high=16)
+    vae_val_size: int = knob(200, "VAE validation rows", low=0, high=1 << 30)
+    vae_hidden: int = knob(64, "VAE channels", low=2, high=65536)
+    vae_latent: int = knob(32, "VAE latent size", low=1, high=65536)
+    vae_epochs: int = knob(50, "VAE training epochs", low=0, high=100000)
+    vae_batch_size: int = knob(32, "VAE minibatch size", low=1, high=1 << 20)
+    latent_standardize: bool = knob(True, "z-score the latent coordinates (official: raw)")
+    surrogate_hidden: tuple[int, ...] = knob((2048, 2048), "hidden widths of the ReLU surrogate", low=1, high=65536)
+    surrogate_epochs: int = knob(50, "surrogate training epochs", low=0, high=100000)
+    surrogate_lr: float = knob(3e-4, "surrogate Adam learning rate", low=1e-8, high=1.0)
+    surrogate_batch_size: int = knob(128, "surrogate minibatch size", low=1, high=1 << 20)
+    val_fraction: float = knob(0.1, "fraction of rows held out from surrogate training", low=0.0, high=0.5)
+    top_ps: tuple[float, ...] = knob((10, 20, 30, 40), "top-p percents swept (OSEL picks)", low=1e-6, high=100.0,
+                                     min_len=1, distinct=True)
+    num_trajectories: int = knob(20000, "synthetic trajectories per p", low=1, high=1 << 30)
+    traj_length: int = knob(50, "transitions per trajectory", low=1, high=100000)
+    action_divisor: float = knob(10.0, "divisor of the trajectory actions", low=1e-12, high=1e12)
+    action_clip: float = knob(0.999, "clip of the trajectory actions", low=1e-6, high=1.0)
+    rl_hidden: tuple[int, ...] = knob((256, 256), "hidden widths of CQL's policy and Q networks", low=1, high=65536)
+    rl_batch_size: int = knob(256, "CQL minibatch size", low=1, high=1 << 20)
+    rl_epochs: int = knob(401, "CQL epochs", low=1, high=1 << 20)
+    rl_steps_per_epoch: int = knob(1000, "CQL gradient steps per epoch", low=1, high=1 << 30)
+    checkpoint_every: int = knob(50, "CQL epochs between policy checkpoints", low=1, high=1 << 20)
+    discount: float = knob(0.99, "CQL discount", low=0.0, high=1.0)
+    rl_lr: float = knob(3e-4, "CQL learning rate (policy and Q)", low=1e-8, high=1.0)
+    tau: float = knob(5e-3, "target-network update rate", low=1e-8, high=1.0)
+    min_q_weight: float = knob(5.0, "weight of the conservative (min-Q) term", low=0.0, high=1e6)
+    cql_num_actions: int = knob(10, "sampled actions of the CQL(H) term", low=1, high=100000)
+    td_broadcast: bool = knob(False, "reproduce the official B x B TD-target broadcast")
+    search_steps: int = knob(50, "policy-guided search steps", low=0, high=100000)
+    search_scale: float | None = knob(None, "step factor (None: 0.05, or 2.0 in raw latents); step = factor * sqrt(d)",
+                                      low=1e-12)
+    num_candidates: int = knob(128, "designs returned (the top-k of the data are the starts)", low=1, high=100000)
+    osel_k: int = knob(10, "neighbours of OSEL's k-NN regressor", low=1, high=100000)
+    osel_embedding: str = knob("surrogate", "OSEL's embedding: surrogate features or design coordinates",
+                               choices=OSEL_EMBEDDINGS)
+
+
+def _scale_factor(task, config: PGSConfig) -> float:
     """``search_scale`` or its default: 2.0 in raw (official, unstandardized) latents, else 0.05 (unit-scale spaces)."""
-    if hp["search_scale"] is not None:
-        return float(hp["search_scale"])
-    raw_latent = task.is_discrete and hp["space"] == "latent" and not hp["latent_standardize"]
+    if config.search_scale is not None:
+        return float(config.search_scale)
+    raw_latent = task.is_discrete and config.space == "latent" and not config.latent_standardize
     return 2.0 if raw_latent else 0.05
 
 
 @register
 class PGS(Method):
     name = "PGS"
+    config_class = PGSConfig
     profiles = {
-        "smoke": dict(_COMMON, vae_hidden=16, vae_latent=8, vae_epochs=1, vae_batch_size=512,
-                      surrogate_hidden=[32, 32], surrogate_epochs=1, top_ps=[20, 40], num_trajectories=200,
-                      traj_length=10, rl_hidden=[32, 32], rl_batch_size=64, rl_epochs=3, rl_steps_per_epoch=5,
-                      checkpoint_every=1, search_steps=5),
-        "quick": dict(_COMMON, vae_hidden=64, vae_latent=32, vae_epochs=3, vae_batch_size=128,
-                      surrogate_hidden=[256, 256], surrogate_epochs=20, top_ps=[10, 20, 30, 40],
-                      num_trajectories=20000, traj_length=50, rl_hidden=[128, 128], rl_batch_size=128, rl_epochs=4,
-                      rl_steps_per_epoch=250, checkpoint_every=1, search_steps=50),
-        "paper": dict(_COMMON, vae_hidden=64, vae_latent=32, vae_epochs=50, vae_batch_size=32,
-                      surrogate_hidden=[2048, 2048], surrogate_epochs=50, top_ps=[10, 20, 30, 40],
-                      num_trajectories=20000, traj_length=50, rl_hidden=[256, 256], rl_batch_size=256, rl_epochs=401,
-                      rl_steps_per_epoch=1000, checkpoint_every=50, search_steps=50),
+        "smoke": PGSConfig(vae_hidden=16, vae_latent=8, vae_epochs=1, vae_batch_size=512, surrogate_hidden=(32, 32),
+                           surrogate_epochs=1, top_ps=(20, 40), num_trajectories=200, traj_length=10,
+                           rl_hidden=(32, 32), rl_batch_size=64, rl_epochs=3, rl_steps_per_epoch=5, checkpoint_every=1,
+                           search_steps=5),
+        "quick": PGSConfig(vae_epochs=3, vae_batch_size=128, surrogate_hidden=(256, 256), surrogate_epochs=20,
+                           rl_hidden=(128, 128), rl_batch_size=128, rl_epochs=4, rl_steps_per_epoch=250,
+                           checkpoint_every=1),
+        "paper": PGSConfig(),
     }
-    ranges = dict(vae_lr=(1e-8, 1.0), vae_beta=(0.0, 1e6), vae_kernel_size=(1, 99), vae_num_blocks=(1, 16),
-                  vae_val_size=(0, 1 << 30), vae_hidden=(2, 65536), vae_latent=(1, 65536), vae_epochs=(0, 100000),
-                  vae_batch_size=(1, 1 << 20), surrogate_lr=(1e-8, 1.0), surrogate_batch_size=(1, 1 << 20),
-                  val_fraction=(0.0, 0.5), surrogate_hidden=(1, 65536), surrogate_epochs=(0, 100000),
-                  action_divisor=(1e-12, 1e12), action_clip=(1e-6, 1.0), discount=(0.0, 1.0), rl_lr=(1e-8, 1.0),
-                  tau=(1e-8, 1.0), min_q_weight=(0.0, 1e6), cql_num_actions=(1, 100000), num_candidates=(1, 100000),
-                  osel_k=(1, 100000), top_ps=(1e-6, 100.0), num_trajectories=(1, 1 << 30), traj_length=(1, 100000),
-                  rl_hidden=(1, 65536), rl_batch_size=(1, 1 << 20), rl_epochs=(1, 1 << 20),
-                  rl_steps_per_epoch=(1, 1 << 30), checkpoint_every=(1, 1 << 20), search_steps=(0, 100000))
 
-    def hyperparameters(self, profile: str, overrides: dict | None = None) -> dict:
-        hp = super().hyperparameters(profile, overrides)
-        if hp["space"] not in SPACES:
-            raise InvalidInputError(f"PGS: space must be one of {SPACES}, got {hp['space']!r}")
-        if hp["osel_embedding"] not in OSEL_EMBEDDINGS:
-            raise InvalidInputError(f"PGS: osel_embedding must be one of {OSEL_EMBEDDINGS}, got {hp['osel_embedding']!r}")
-        if hp["search_scale"] is not None and not (isinstance(hp["search_scale"], (int, float)) and hp["search_scale"] > 0):
-            raise InvalidInputError(f"PGS: search_scale must be None or a positive number, got {hp['search_scale']!r}")
-        if not isinstance(hp["top_ps"], (list, tuple)) or not hp["top_ps"] or len(set(hp["top_ps"])) != len(hp["top_ps"]):
-            raise InvalidInputError(f"PGS: top_ps must be a non-empty list of distinct percents, got {hp['top_ps']!r}")
-        if not isinstance(hp["latent_standardize"], bool):
-            raise InvalidInputError(f"PGS: latent_standardize must be a bool, got {hp['latent_standardize']!r}")
-        if not isinstance(hp["td_broadcast"], bool):
-            raise InvalidInputError(f"PGS: td_broadcast must be a bool, got {hp['td_broadcast']!r}")
-        return hp
-
-    def run(self, task, hp, *, seed, device, progress=None, hooks=no_hooks) -> MethodOutput:
+    def run(self, task, config: PGSConfig, *, seed, device, progress=None, hooks=no_hooks) -> MethodOutput:
         device = torch.device(device)
-        extras: dict = {"space": "continuous" if not task.is_discrete else hp["space"]}
+        extras: dict = {"space": "continuous" if not task.is_discrete else config.space}
 
         # 1. search space
         y = task.y.astype(np.float64)
         y_norm = ((y - y.mean()) / (y.std() if y.std() > 0 else 1.0)).astype(np.float32)
-        if task.is_discrete and hp["space"] == "latent":
+        if task.is_discrete and config.space == "latent":
             torch.manual_seed(seed)
-            vae = SequenceVAE(task.num_classes, task.sequence_length, hp["vae_hidden"], hp["vae_latent"],
-                              hp["vae_kernel_size"], hp["vae_num_blocks"])
-            vae_config = VAEConfig(hp["vae_epochs"], hp["vae_batch_size"], hp["vae_lr"], hp["vae_beta"], hp["vae_val_size"])
+            vae = SequenceVAE(task.num_classes, task.sequence_length, config.vae_hidden, config.vae_latent,
+                              config.vae_kernel_size, config.vae_num_blocks)
+            vae_config = VAEConfig(config.vae_epochs, config.vae_batch_size, config.vae_lr, config.vae_beta, config.vae_val_size)
             vae_log = train_sequence_vae(vae, task.x, vae_config, seed=seed, device=device, progress=progress,
                                          desc=f"PGS VAE {task.task_id}")
-            coords = LatentCoordinates(vae, task.x, standardize=hp["latent_standardize"], device=device)
+            coords = LatentCoordinates(vae, task.x, standardize=config.latent_standardize, device=device)
             x = coords.data
             decode = coords.decode
             extras["vae"] = {"seconds": vae_log.seconds, "epochs": vae_log.epochs,
-                             "standardize": hp["latent_standardize"],
+                             "standardize": config.latent_standardize,
                              "raw_std": [round(float(v), 6) for v in coords.raw_std]}
         else:
             space = DesignSpace(task, normalize_x=True, normalize_y=True)
@@ -200,60 +256,67 @@ class PGS(Method):
 
         # 2. surrogate
         torch.manual_seed(seed)
-        model = MLP(d, hp["surrogate_hidden"], activation="relu")
-        config = TrainConfig(epochs=hp["surrogate_epochs"], batch_size=hp["surrogate_batch_size"], lr=hp["surrogate_lr"],
-                             val_size=int(hp["val_fraction"] * x.shape[0]))
-        log = train_surrogate(model, x, y_norm, mse, config, seed=seed, hooks=hooks(), device=device, progress=progress,
+        model = MLP(d, config.surrogate_hidden, activation="relu")
+        train_config = TrainConfig(epochs=config.surrogate_epochs, batch_size=config.surrogate_batch_size,
+                                   lr=config.surrogate_lr, val_size=int(config.val_fraction * x.shape[0]))
+        log = train_surrogate(model, x, y_norm, mse, train_config, seed=seed, hooks=hooks(), device=device, progress=progress,
                               desc=f"PGS surrogate {task.task_id}")
         model.eval()
         xt = torch.as_tensor(x, device=device)
-        num_candidates = min(hp["num_candidates"], x.shape[0])
+        num_candidates = min(config.num_candidates, x.shape[0])
         start = xt[torch.as_tensor(np.argsort(-y[:, 0], kind="stable")[:num_candidates], device=device)]
-        scale = _scale_factor(task, hp) * math.sqrt(d)
+        scale = _scale_factor(task, config) * math.sqrt(d)
         extras.update(dim=d, search_scale=scale)
 
-        # 3. per p: trajectories, CQL, policy-guided search at each checkpoint
-        cql_config = CQLConfig(policy_hidden=list(hp["rl_hidden"]), q_hidden=list(hp["rl_hidden"]),
-                               batch_size=hp["rl_batch_size"], discount=hp["discount"], policy_lr=hp["rl_lr"],
-                               q_lr=hp["rl_lr"], tau=hp["tau"], min_q_weight=hp["min_q_weight"],
-                               num_actions=hp["cql_num_actions"], td_broadcast=hp["td_broadcast"])
+        # 3. per p: trajectories, CQL, policy-guided search at each checkpoint (ablation: one constant-step search)
+        cql_config = CQLConfig(policy_hidden=list(config.rl_hidden), q_hidden=list(config.rl_hidden),
+                               batch_size=config.rl_batch_size, discount=config.discount, policy_lr=config.rl_lr,
+                               q_lr=config.rl_lr, tau=config.tau, min_q_weight=config.min_q_weight,
+                               num_actions=config.cql_num_actions, td_broadcast=config.td_broadcast)
         candidates, checkpoints, rl_info = {}, [], {}
-        for i, p in enumerate(hp["top_ps"]):
-            rows = top_percent_indices(y_norm, p)
-            t0 = time.perf_counter()
-            dataset = synthesize_trajectories(xt[torch.as_tensor(rows, device=device)], y_norm[rows, 0], model,
-                                              num_trajectories=hp["num_trajectories"], length=hp["traj_length"],
-                                              seed=seed * 1000 + i, divisor=hp["action_divisor"],
-                                              clip=hp["action_clip"], device=device)
-            t_traj = time.perf_counter() - t0
-            _, policies, rl_log = train_cql(dataset, cql_config, epochs=hp["rl_epochs"],
-                                            steps_per_epoch=hp["rl_steps_per_epoch"],
-                                            checkpoint_every=hp["checkpoint_every"], seed=seed * 1000 + i,
-                                            device=device, progress=progress, desc=f"PGS CQL p={p}")
-            rl_info[str(p)] = {"num_top": int(rows.size), "trajectory_seconds": t_traj, "rl_seconds": rl_log.seconds,
-                               "rl_steps_per_second": rl_log.epochs[-1]["rl_steps"] / max(rl_log.seconds, 1e-9),
-                               "log": rl_log.epochs}
-            for epoch, rl_steps, policy in policies:
-                final, _ = policy_guided_search(lambda z, pol=policy: pol.act(z, deterministic=True), model, start,
-                                                scale, hp["search_steps"])
-                key = len(checkpoints)
-                candidates[key] = final
-                with torch.no_grad():
-                    pred = float(model(final).max())
-                checkpoints.append({"key": key, "top_p": p, "epoch": epoch, "rl_steps": rl_steps,
-                                    "surrogate_max": pred})
+        if config.policy == "constant":
+            final, _ = policy_guided_search(torch.ones_like, model, start, scale, config.search_steps)
+            candidates[0] = final
+            with torch.no_grad():
+                pred = float(model(final).max())
+            checkpoints.append({"key": 0, "top_p": None, "epoch": None, "rl_steps": 0, "surrogate_max": pred})
+        else:
+            for i, p in enumerate(config.top_ps):
+                rows = top_percent_indices(y_norm, p)
+                t0 = time.perf_counter()
+                dataset = synthesize_trajectories(xt[torch.as_tensor(rows, device=device)], y_norm[rows, 0], model,
+                                                  num_trajectories=config.num_trajectories, length=config.traj_length,
+                                                  seed=seed * 1000 + i, divisor=config.action_divisor,
+                                                  clip=config.action_clip, device=device)
+                t_traj = time.perf_counter() - t0
+                _, policies, rl_log = train_cql(dataset, cql_config, epochs=config.rl_epochs,
+                                                steps_per_epoch=config.rl_steps_per_epoch,
+                                                checkpoint_every=config.checkpoint_every, seed=seed * 1000 + i,
+                                                device=device, progress=progress, desc=f"PGS CQL p={p}")
+                rl_info[str(p)] = {"num_top": int(rows.size), "trajectory_seconds": t_traj, "rl_seconds": rl_log.seconds,
+                                   "rl_steps_per_second": rl_log.epochs[-1]["rl_steps"] / max(rl_log.seconds, 1e-9),
+                                   "log": rl_log.epochs}
+                for epoch, rl_steps, policy in policies:
+                    final, _ = policy_guided_search(lambda z, pol=policy: pol.act(z, deterministic=True), model, start,
+                                                    scale, config.search_steps)
+                    key = len(checkpoints)
+                    candidates[key] = final
+                    with torch.no_grad():
+                        pred = float(model(final).max())
+                    checkpoints.append({"key": key, "top_p": p, "epoch": epoch, "rl_steps": rl_steps,
+                                        "surrogate_max": pred})
 
         # 4. OSEL
-        embed = model.net[:-1] if hp["osel_embedding"] == "surrogate" else torch.nn.Identity()
+        embed = model.net[:-1] if config.osel_embedding == "surrogate" else torch.nn.Identity()
         with torch.no_grad():
-            knn = KNNRegressor(hp["osel_k"]).fit(_batched(embed, xt), y_norm)
+            knn = KNNRegressor(config.osel_k).fit(_batched(embed, xt), y_norm)
             best, scores = osel_select(knn, {k: _batched(embed, v) for k, v in candidates.items()})
         for c in checkpoints:
             c["osel_score"] = scores[c["key"]]
             c["selected"] = c["key"] == best
         chosen = checkpoints[best]
         extras.update(checkpoints=checkpoints, rl=rl_info,
-                      osel={"embedding": hp["osel_embedding"], "k": hp["osel_k"], "selected_key": best,
+                      osel={"embedding": config.osel_embedding, "k": config.osel_k, "selected_key": best,
                             "selected_top_p": chosen["top_p"], "selected_rl_steps": chosen["rl_steps"]})
         return MethodOutput(designs=decode(candidates[best]), steps={k: decode(v) for k, v in candidates.items()},
                             train_logs=[log], extras=extras, surrogate=model,

@@ -29,18 +29,37 @@ Deviations from design-baselines (``reinforce/__init__.py``, ``nets.py``, ``expe
 
 Profiles (paper = design-baselines' run scripts: batch 2048 on the continuous tasks, 256 on TF-Bind-8/10):
 
-=========  ======================  ========  ===========  ===========  ======  =========  ========
-profile    ensemble (hidden, ep.)  members   reinforce    batch        iters   expl. std  bootstrap
-                                             lr           cont./disc.
-=========  ======================  ========  ===========  ===========  ======  =========  ========
-smoke      32, 1 epoch             5         0.01         256 / 64     10      0.1        yes
-quick      256, 10 epochs          5         0.01         2048 / 256   200     0.1        yes
-paper      256, 100 epochs         5         0.01         2048 / 256   200     0.1        yes
-=========  ======================  ========  ===========  ===========  ======  =========  ========
+.. profile-table
+
+===============================  ========  ====================  ====================
+field                            smoke     quick                 paper
+===============================  ========  ====================  ====================
+num_members                      5         5                     5
+ensemble_hidden                  32        256                   256
+ensemble_epochs                  1         10                    100
+ensemble_batch_size              100       100                   100
+ensemble_lr                      0.001     0.001                 0.001
+val_size                         200       200                   200
+bootstrap                        True      True                  True
+negative_slope                   0.3       0.3                   0.3
+init                             torch     torch                 torch
+reinforce_lr                     0.01      0.01                  0.01
+exploration_std                  0.1       0.1                   0.1
+num_candidates                   128       128                   128
+reinforce_batch_size_continuous  256       2048                  2048
+reinforce_batch_size_discrete    64        256                   256
+iterations                       10        200                   200
+record_steps                     0, 5, 10  0, 50, 100, 150, 200  0, 50, 100, 150, 200
+===============================  ========  ====================  ====================
+
+.. end profile-table
 
 Ensemble training in every profile: Adam lr 1e-3, batch 100, 200 validation rows, LeakyReLU slope 0.3.
 """
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import torch
@@ -49,11 +68,9 @@ from ..design_space import DesignSpace
 from ..search.reinforce import CategoricalSearch, GaussianSearch, reinforce_loss
 from ..surrogates import ensemble_objective
 from ..tasks.base import to_logits
-from .base import Method, MethodOutput, no_hooks
-from .ensemble_surrogate import ENSEMBLE_PAPER, ENSEMBLE_RANGES, train_search_ensemble
+from .base import Method, MethodOutput, knob, no_hooks
+from .ensemble_surrogate import SearchEnsembleConfig, train_search_ensemble
 from .registry import register
-
-_COMMON = dict(ENSEMBLE_PAPER, reinforce_lr=0.01, exploration_std=0.1, num_candidates=128)
 
 
 class DiscreteEncoder:
@@ -71,48 +88,62 @@ class DiscreteEncoder:
         return (flat - self.mean) / self.std
 
 
+@dataclass(frozen=True)
+class REINFORCEConfig(SearchEnsembleConfig):
+    """REINFORCE's hyperparameters (defaults: the paper profile)."""
+
+    method_name: ClassVar[str] = "REINFORCE"
+
+    reinforce_lr: float = knob(0.01, "Adam learning rate of the search distribution", low=0.0, high=100.0)
+    exploration_std: float = knob(0.1, "fixed std of the Gaussian search distribution (continuous tasks)",
+                                  low=1e-8, high=1e3)
+    num_candidates: int = knob(128, "designs returned (sampled from the final distribution)", low=1, high=100000)
+    reinforce_batch_size_continuous: int = knob(2048, "samples per REINFORCE step, continuous tasks", low=2,
+                                                high=1 << 20)
+    reinforce_batch_size_discrete: int = knob(256, "samples per REINFORCE step, discrete tasks", low=2, high=1 << 20)
+    iterations: int = knob(200, "REINFORCE steps", low=0, high=100000)
+    record_steps: tuple[int, ...] = knob((0, 50, 100, 150, 200), "iterations whose samples are scored", low=0,
+                                         at_most="iterations")
+
+
 @register
 class REINFORCE(Method):
     name = "REINFORCE"
+    config_class = REINFORCEConfig
     profiles = {
-        "smoke": dict(_COMMON, ensemble_hidden=[32], ensemble_epochs=1, reinforce_batch_size_continuous=256,
-                      reinforce_batch_size_discrete=64, iterations=10, record_steps=[0, 5, 10]),
-        "quick": dict(_COMMON, ensemble_epochs=10, reinforce_batch_size_continuous=2048,
-                      reinforce_batch_size_discrete=256, iterations=200, record_steps=[0, 50, 100, 150, 200]),
-        "paper": dict(_COMMON, ensemble_epochs=100, reinforce_batch_size_continuous=2048,
-                      reinforce_batch_size_discrete=256, iterations=200, record_steps=[0, 50, 100, 150, 200]),
+        "smoke": REINFORCEConfig(ensemble_hidden=(32,), ensemble_epochs=1, reinforce_batch_size_continuous=256,
+                                 reinforce_batch_size_discrete=64, iterations=10, record_steps=(0, 5, 10)),
+        "quick": REINFORCEConfig(ensemble_epochs=10),
+        "paper": REINFORCEConfig(),
     }
-    ranges = dict(ENSEMBLE_RANGES, reinforce_lr=(0.0, 100.0), exploration_std=(1e-8, 1e3), num_candidates=(1, 100000),
-                  reinforce_batch_size_continuous=(2, 1 << 20), reinforce_batch_size_discrete=(2, 1 << 20),
-                  iterations=(0, 100000), record_steps=(0, 100000))
 
-    def run(self, task, hp, *, seed, device, progress=None, hooks=no_hooks) -> MethodOutput:
+    def run(self, task, config: REINFORCEConfig, *, seed, device, progress=None, hooks=no_hooks) -> MethodOutput:
         space = DesignSpace(task, normalize_x=True, normalize_y=True)
         x, y = space.encode(task.x), space.encode_y(task.y)
-        ensemble, logs = train_search_ensemble(space, x, y, hp, seed=seed, device=device, progress=progress,
+        ensemble, logs = train_search_ensemble(space, x, y, config, seed=seed, device=device, progress=progress,
                                                hooks=hooks, desc=f"REINFORCE ensemble {task.task_id}")
         reward_of_inputs = ensemble_objective(ensemble, "mean")
-        top = space.top_k(hp["num_candidates"])
+        top = space.top_k(config.num_candidates)
         if task.is_discrete:
             search = CategoricalSearch.from_designs(task.x[top], task.num_classes, device=device)
             encoder = DiscreteEncoder(space, device)
-            batch_size = hp["reinforce_batch_size_discrete"]
+            batch_size = config.reinforce_batch_size_discrete
             to_inputs, to_designs = encoder, (lambda s: s.cpu().numpy().astype(np.int32))
         else:
-            search = GaussianSearch(torch.as_tensor(x[top], device=device).mean(0), hp["exploration_std"])
-            batch_size = hp["reinforce_batch_size_continuous"]
+            search = GaussianSearch(torch.as_tensor(x[top], device=device).mean(0), config.exploration_std)
+            batch_size = config.reinforce_batch_size_continuous
             to_inputs, to_designs = (lambda s: s), (lambda s: space.decode(s.cpu().numpy()))
-        optimizer = torch.optim.Adam(search.parameters(), lr=hp["reinforce_lr"])
+        optimizer = torch.optim.Adam(search.parameters(), lr=config.reinforce_lr)
         generator = torch.Generator(device=device).manual_seed(seed)
 
         def draw(tag: int) -> torch.Tensor:  # 128 candidates from a generator of their own
-            return search.sample(hp["num_candidates"], torch.Generator(device=device).manual_seed(seed * 100003 + tag))
+            return search.sample(config.num_candidates, torch.Generator(device=device).manual_seed(seed * 100003 + tag))
 
         snaps, mean_rewards = {}, []
-        for it in range(hp["iterations"] + 1):
-            if it in hp["record_steps"]:
+        for it in range(config.iterations + 1):
+            if it in config.record_steps:
                 snaps[it] = to_designs(draw(it))
-            if it == hp["iterations"]:
+            if it == config.iterations:
                 break
             samples = search.sample(batch_size, generator)
             with torch.no_grad():
@@ -122,7 +153,7 @@ class REINFORCE(Method):
             loss.backward()
             optimizer.step()
             mean_rewards.append(round(float(reward.mean()), 6))
-        final = draw(hp["iterations"])
+        final = draw(config.iterations)
         candidate_inputs = to_inputs(final).detach().cpu().numpy()
         return MethodOutput(designs=to_designs(final), steps=snaps, train_logs=logs,
                             extras={"batch_size": batch_size, "mean_reward_per_iteration": mean_rewards},

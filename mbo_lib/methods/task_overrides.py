@@ -1,34 +1,30 @@
 """Per-task settings inside a profile (design-baselines' run scripts differ per task, e.g. TF-Bind-10 epochs).
 
-A profile may carry ``task_overrides = {task_id: {hyperparameter: value}}``. :func:`apply_task_overrides`
-merges the entry for the task being run over the profile and checks the result against the method's ``ranges``.
-The merged values win over the profile's generic ones; to run a profile without them, override
-``task_overrides={}`` in the run spec.
+A config may carry ``task_overrides = {task_id: {field: value}}`` (CbAS, MINs). Each entry is validated when the
+config is built (:meth:`~mbo_lib.methods.base.MethodConfig.__post_init__`: the merged config must itself be
+valid), and :meth:`~mbo_lib.methods.base.MethodConfig.for_task` merges the entry for the task being run over the
+profile; methods call it first thing in ``run``. The merged values win over the profile's generic ones; to run a
+profile without them, override ``task_overrides={}`` in the run spec.
 """
 from __future__ import annotations
 
-from ..errors import InvalidInputError
-from .base import Method
+from .base import Method, MethodConfig
 
 
-def apply_task_overrides(method: Method, hp: dict, task_id: str) -> dict:
-    """``hp`` with ``hp["task_overrides"][task_id]`` merged in (and ``task_overrides`` itself kept).
+def apply_task_overrides(method: Method, config: MethodConfig | dict, task_id: str) -> MethodConfig | dict:
+    """``config`` with its ``task_overrides[task_id]`` merged in (``task_overrides`` itself kept).
+
+    Args:
+        method: the method whose config this is.
+        config: a config of ``method`` or its plain dict (``method.hyperparameters(...)``).
+        task_id: the task being run.
+
+    Returns:
+        The merged config, of the kind given (a dict for a dict).
 
     Raises:
-        InvalidInputError: an override names an unknown hyperparameter or leaves its range.
+        InvalidInputError: an override names an unknown field or sets a value the config rejects.
     """
-    table = hp.get("task_overrides") or {}
-    if not isinstance(table, dict):
-        raise InvalidInputError(f"{method.name}: task_overrides must be a dict {{task_id: {{name: value}}}}, got {table!r}")
-    extra = table.get(task_id) or {}
-    unknown = sorted(set(extra) - set(hp) | ({"task_overrides"} & set(extra)))
-    if unknown:
-        raise InvalidInputError(f"{method.name}: task_overrides[{task_id!r}] names unknown hyperparameter(s) {unknown}")
-    out = {**hp, **extra}
-    for key, (low, high) in method.ranges.items():
-        if key in extra:
-            values = out[key] if isinstance(out[key], (list, tuple)) else [out[key]]
-            if any(not (low <= v <= high) for v in values):
-                raise InvalidInputError(f"{method.name}: task_overrides[{task_id!r}] sets {key}={out[key]!r}, "
-                                        f"out of range [{low}, {high}]")
-    return out
+    if isinstance(config, dict):
+        return method.config_class.from_dict(config).for_task(task_id).to_dict()
+    return config.for_task(task_id)

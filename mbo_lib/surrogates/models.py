@@ -3,6 +3,13 @@
 - :class:`MLP`: plain fully connected net (MATCH-OPT's 512-128-32-1, PGS's 2048-2048-1, CbAS's 256).
 - :class:`GaussianMLP`: design-baselines' ``ForwardModel`` (2 x 2048, LeakyReLU, a mean and a soft-clamped
   log-std head), trained by Gaussian NLL; ``model(x)`` returns the mean, which gradient ascent climbs.
+- :func:`keras_init_`: re-initialize every ``nn.Linear`` as Keras' ``Dense`` defaults (design-baselines' layers).
+
+Two details of design-baselines' ``ForwardModel`` that PyTorch defaults do not match: its activation is the
+Keras class ``tfkl.LeakyReLU`` instantiated without argument, i.e. slope **0.3** (``nn.LeakyReLU``'s default is
+0.01; ours is the explicit ``negative_slope`` argument, whose default 0.2 is kept for old callers, so the methods
+pass the slope explicitly), and its ``Dense`` layers start from ``glorot_uniform`` weights and zero biases
+(PyTorch's ``nn.Linear``: Kaiming-uniform weights with ``a = sqrt(5)`` and uniform biases), see :func:`keras_init_`.
 """
 from __future__ import annotations
 
@@ -13,6 +20,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+INITS = ("torch", "keras")
 ACTIVATIONS = {"relu": nn.ReLU, "leaky_relu": nn.LeakyReLU, "tanh": nn.Tanh, "elu": nn.ELU}
 
 
@@ -30,6 +38,32 @@ def mlp_layers(in_dim: int, hidden: Sequence[int], out_dim: int, activation: str
         width = h
     layers.append(nn.Linear(width, out_dim))
     return nn.Sequential(*layers)
+
+
+@torch.no_grad()
+def keras_init_(module: nn.Module) -> nn.Module:
+    """Keras' ``Dense`` defaults in place: ``glorot_uniform`` weights, zero biases, for every ``nn.Linear`` inside.
+
+    ``glorot_uniform`` draws ``U(-a, a)`` with ``a = sqrt(6 / (fan_in + fan_out))`` (``nn.init.xavier_uniform_``),
+    from torch's global RNG: seed it (``torch.manual_seed``) before calling, as before building the model. Other
+    parameters (e.g. :class:`GaussianMLP`'s log-std bounds, an embedding) are left as they are.
+
+    Returns:
+        ``module`` (for chaining).
+    """
+    for layer in module.modules():
+        if isinstance(layer, nn.Linear):
+            nn.init.xavier_uniform_(layer.weight)
+            if layer.bias is not None:
+                nn.init.zeros_(layer.bias)
+    return module
+
+
+def initialize_(module: nn.Module, init: str) -> nn.Module:
+    """``init="torch"``: leave PyTorch's default init; ``"keras"``: :func:`keras_init_`. Returns ``module``."""
+    if init not in INITS:
+        raise ValueError(f"init must be one of {INITS}, got {init!r}")
+    return keras_init_(module) if init == "keras" else module
 
 
 class MLP(nn.Module):
@@ -54,9 +88,18 @@ class MLP(nn.Module):
 class GaussianMLP(nn.Module):
     """design-baselines' ``ForwardModel``: a Gaussian over y given x.
 
-    ``x -> [Linear, LeakyReLU(0.2)] x len(hidden) -> (mean, logstd)``; the log-std is soft-clamped between
-    learned bounds initialised at ``log(0.2)`` (max) and ``log(0.1)`` (min), as in design-baselines.
+    ``x -> [Linear, LeakyReLU(negative_slope)] x len(hidden) -> (mean, logstd)``; the log-std is soft-clamped
+    between learned bounds initialised at ``log(0.2)`` (max) and ``log(0.1)`` (min), as in design-baselines.
     ``forward`` returns the mean ``n x 1``; :meth:`mean_logstd` returns both.
+
+    Args:
+        in_dim: D.
+        hidden: widths of the hidden layers.
+        activation: ``leaky_relu`` (design-baselines) or another name of ``ACTIVATIONS``.
+        negative_slope: the LeakyReLU slope. design-baselines' ``ForwardModel`` uses Keras' ``LeakyReLU()``
+            default, 0.3; the default here, 0.2, is the one this class had before the slope was made explicit
+            (every method passes its slope explicitly).
+        initial_max_std, initial_min_std: initial bounds of the predicted std.
     """
 
     def __init__(self, in_dim: int, hidden: Sequence[int] = (2048, 2048), activation: str = "leaky_relu",

@@ -82,7 +82,7 @@ def test_every_ensemble_member_trains_through_the_shared_trainer_with_the_hooks(
 
     method = get_method("CbAS")
     task = load_task("TFBind8-Exact-v0", TFBIND8_SMALL)
-    out = method.run(task, method.hyperparameters("smoke"), seed=0, device=torch.device("cpu"), progress=False,
+    out = method.run(task, method.config("smoke"), seed=0, device=torch.device("cpu"), progress=False,
                      hooks=lambda: [Counter()])
     assert calls == list(out.surrogate.members)
     # the ensemble's Gaussian predictive is what weights the samples

@@ -7,6 +7,7 @@ from mbo_lib.errors import InvalidInputError
 from mbo_lib.experiments import RunSpec, execute, load_task
 from mbo_lib.methods import get_method
 from mbo_lib.methods import matchopt as matchopt_module
+from mbo_lib.methods.docs import current_block, expected_block
 from mbo_lib.surrogates import TrainingHook
 
 TINY = {"dim": 3, "num_samples": 256}  # bottom 50% -> exactly 128 designs: one per bin
@@ -74,14 +75,14 @@ class CountingHook(TrainingHook):
 def test_training_goes_through_the_hooks_factory():
     method = get_method("MATCH-OPT")
     task = load_task("Ackley-Synthetic-v0", {"dim": 3, "num_samples": 1100})  # 550 designs -> 4 paths per epoch
-    hp = method.hyperparameters("smoke", {"epochs": 2, "search_steps": 1, "record_steps": [1]})
+    config = method.config("smoke", {"epochs": 2, "search_steps": 1, "record_steps": [1]})
     made = []
 
     def factory():
         made.append(CountingHook())
         return made[-1:]
 
-    method.run(task, hp, seed=0, device="cpu", progress=False, hooks=factory)
+    method.run(task, config, seed=0, device="cpu", progress=False, hooks=factory)
     assert len(made) == 1 and made[0].steps == 2 * (550 // 128)
 
 
@@ -107,11 +108,7 @@ def test_profiles_follow_the_official_settings_and_are_documented():
     assert paper["hidden"] == [512, 128, 32] and paper["negative_slope"] == 0.3 and paper["lr"] == 1e-4
     assert (paper["num_bins"], paper["num_points"], paper["alpha"]) == (128, 5, 1.0)
     assert (paper["search_lr"], paper["search_steps"], paper["num_candidates"]) == (1e-3, 150, 128)
-    doc = matchopt_module.__doc__
-    for name, hp in method.profiles.items():
-        row = next(line for line in doc.splitlines() if line.startswith(name + " "))
-        assert ", ".join(map(str, hp["hidden"])) in row and f" {hp['epochs']} " in row
-        assert ", ".join(map(str, hp["record_steps"])) in row
+    assert current_block(matchopt_module.__name__) == expected_block("MATCH-OPT")  # the docstring's table
     assert matchopt_module.resolve_init("auto", "TFBind8-Exact-v0") == "noise"
     assert matchopt_module.resolve_init("auto", "TFBind10-Exact-v0") == "top_k"
 

@@ -78,7 +78,7 @@ def test_the_forward_model_trains_through_the_shared_trainer_with_the_hooks():
 
     method = get_method("MINs")
     task = load_task("TFBind8-Exact-v0", TFBIND8_SMALL)
-    out = method.run(task, method.hyperparameters("smoke"), seed=0, device=torch.device("cpu"), progress=False,
+    out = method.run(task, method.config("smoke"), seed=0, device=torch.device("cpu"), progress=False,
                      hooks=lambda: [Counter()])
     assert calls == [out.surrogate]
 

@@ -37,9 +37,9 @@ def test_pgs_latent_search_space_is_standardized_and_decodes_like_raw_latents():
     method = get_method("PGS")
     outs = {}
     for standardize in (True, False):  # 0 search steps: the candidates are the top-128 in each search space
-        hp = method.hyperparameters("smoke", {"top_ps": [20], "rl_epochs": 1, "search_steps": 0,
-                                              "latent_standardize": standardize})
-        outs[standardize] = method.run(task, hp, seed=0, device=torch.device("cpu"), progress=False)
+        config = method.config("smoke", {"top_ps": [20], "rl_epochs": 1, "search_steps": 0,
+                                         "latent_standardize": standardize})
+        outs[standardize] = method.run(task, config, seed=0, device=torch.device("cpu"), progress=False)
     z, raw = outs[True].candidate_inputs, outs[False].candidate_inputs  # same seed, same VAE
     s = np.asarray(outs[True].extras["vae"]["raw_std"], np.float32)
     np.testing.assert_allclose(s, outs[False].extras["vae"]["raw_std"])
@@ -91,8 +91,7 @@ def test_surrogate_training_receives_the_runner_hooks():
     from mbo_lib.experiments import load_task
 
     method = get_method("PGS")
-    hp = method.hyperparameters("smoke")
-    out = method.run(load_task("Ackley-Synthetic-v0", SMALL), hp, seed=0, device=torch.device("cpu"), progress=False,
+    out = method.run(load_task("Ackley-Synthetic-v0", SMALL), method.config("smoke"), seed=0, device=torch.device("cpu"), progress=False,
                      hooks=lambda: [Counter()])
     assert isinstance(out, MethodOutput) and len(calls) == 2  # 180 training rows / batch 128 = 2 steps, 1 epoch
 
@@ -130,3 +129,30 @@ def test_paper_profile_is_the_official_setting():
     assert (hp["checkpoint_every"], hp["search_steps"], hp["num_candidates"], hp["osel_k"]) == (50, 50, 128, 10)
     assert hp["top_ps"] == [10, 20, 30, 40] and hp["space"] == "latent"
     assert hp["latent_standardize"] is True and hp["search_scale"] is None  # our deviation; False = official
+
+
+def test_constant_step_ablation_runs_and_differs_from_the_learned_policy():
+    """Claim P3's ablation: the same run with alpha(x) = 1 (step = scale * grad) instead of the learned policy."""
+    from mbo_lib.design_space import DesignSpace
+    from mbo_lib.experiments import load_task
+    from mbo_lib.search.policy_guided import policy_guided_search
+
+    task = load_task("Ackley-Synthetic-v0", SMALL)
+    method = get_method("PGS")
+    outs = {policy: method.run(task, method.config("smoke", {"policy": policy}), seed=0,
+                               device=torch.device("cpu"), progress=False) for policy in ("learned", "constant")}
+    learned, constant = outs["learned"], outs["constant"]
+    assert len(learned.extras["checkpoints"]) > 1 and len(constant.extras["checkpoints"]) == 1
+    assert constant.extras["checkpoints"][0]["selected"] and set(constant.steps) == {0}
+    assert constant.extras["search_scale"] == learned.extras["search_scale"]  # the same step factor
+    assert not np.allclose(constant.designs, learned.designs)
+    # the constant run is gradient ascent with step = scale on its surrogate from the top-128 designs
+    space = DesignSpace(task, normalize_x=True, normalize_y=True)
+    x = space.encode(task.x)
+    start = torch.as_tensor(x[np.argsort(-task.y[:, 0], kind="stable")[:128]])
+    expected, _ = policy_guided_search(torch.ones_like, constant.surrogate, start, constant.extras["search_scale"],
+                                       method.config("smoke").search_steps)
+    np.testing.assert_allclose(constant.candidate_inputs, expected.numpy(), rtol=1e-6, atol=1e-6)
+    assert not np.allclose(expected.numpy(), start.numpy())  # the search moved the designs
+    with pytest.raises(InvalidInputError, match="policy='greedy' is not one of the choices"):
+        method.config("smoke", {"policy": "greedy"})

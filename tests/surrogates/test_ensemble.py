@@ -149,3 +149,28 @@ def test_batched_ignite_equals_one_hook_per_member_trained_one_after_another(kin
     if name == "ignite":
         ends = [log.epochs[-1]["ignite_lambda_end"] for log in logs_bat]
         assert len(set(ends)) == 3 and all(e != 20.0 for e in ends)
+
+
+def test_batched_and_sequential_agree_with_keras_init():
+    """Members built with ``keras_init_`` inside ``make_model`` (as the methods do): the batched path stacks the
+    very member modules, so both paths start from the same glorot weights / zero biases and train alike."""
+    from mbo_lib.surrogates import keras_init_
+
+    x, y = data()
+    make = lambda i: keras_init_(GaussianMLP(6, [16, 16], "leaky_relu", 0.3))  # noqa: E731
+    starts, preds = {}, {}
+    for batched in (False, True):
+        zero = TrainConfig(epochs=0, batch_size=64, lr=1e-3, val_size=50)
+        ens0, _ = train_ensemble(make, 3, x, y, gaussian_nll, zero, seed=4, bootstrap=True, progress=False,
+                                 batched=batched)
+        starts[batched] = [p.detach().clone() for p in ens0.parameters()]
+        ens, _ = train_ensemble(make, 3, x, y, gaussian_nll, CONFIG, seed=4, bootstrap=True, progress=False,
+                                batched=batched)
+        with torch.no_grad():
+            preds[batched] = ens(torch.as_tensor(x[:100]))
+    for a, b in zip(starts[False], starts[True]):
+        assert torch.equal(a, b)
+    biases = [m.bias for m in ens0.modules() if isinstance(m, torch.nn.Linear)]
+    assert len(biases) == 9 and all(torch.count_nonzero(b) == 0 for b in biases)
+    torch.testing.assert_close(preds[True], preds[False], atol=1e-5, rtol=1e-5)
+    assert not torch.allclose(preds[False][0], preds[False][1])
