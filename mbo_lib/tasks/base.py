@@ -240,7 +240,8 @@ class Task:
             raise InvalidInputError(f"{self.task_id} expects designs of shape (n, {d}), got {x.shape}")
         if not (np.issubdtype(x.dtype, np.integer) or np.issubdtype(x.dtype, np.floating)):
             raise InvalidInputError(f"{self.task_id} expects numeric designs, got dtype {x.dtype}")
-        x = x.astype(np.float32, copy=False)
+        with np.errstate(over="ignore"):  # an overflow becomes inf, refused just below
+            x = x.astype(np.float32, copy=False)
         _check_finite_rows(self.task_id, x)  # after the cast: a float64 design beyond float32's range becomes inf
         return x
 

@@ -81,6 +81,8 @@ def _check_x(path: Path, x: np.ndarray, width: int | None, num_classes: int | No
 
 
 def _check_finite(path: Path, kind: str, a: np.ndarray) -> None:
+    if a.size == 0:
+        return
     bad = ~np.isfinite(a.reshape(a.shape[0], -1)).all(axis=1)
     if bad.any():
         rows = np.flatnonzero(bad)

@@ -222,7 +222,7 @@ def build_tfbind8_arrays(table_text: str | None = None,
         return arrays
     x, y = parse_tfbind8_table(read_factor_table(factor), factor)
     tmp = cached.with_suffix(".tmp.npz")
-    np.savez(tmp, x=x, y=y)
+    np.savez_compressed(tmp, x=x, y=y)  # about 0.3 MB a factor instead of 2.4 MB
     tmp.replace(cached)
     return x, y
 
