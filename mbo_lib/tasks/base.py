@@ -248,5 +248,6 @@ class Task:
     def __repr__(self) -> str:
         kind = f"discrete, {self.num_classes} classes" if self.is_discrete else "continuous"
         factor = self.info.get("transcription_factor")
-        return (f"Task({self.task_id!r}, {f'transcription_factor={factor!r}, ' if factor else ''}n={self.dataset_size}, input_shape={self.input_shape}, {kind}, "
+        named = f"transcription_factor={factor!r}, " if factor else ""
+        return (f"Task({self.task_id!r}, {named}n={self.dataset_size}, input_shape={self.input_shape}, {kind}, "
                 f"y in [{self.y.min():.4g}, {self.y.max():.4g}], bounds=({self.y_min:.4g}, {self.y_max:.4g}))")

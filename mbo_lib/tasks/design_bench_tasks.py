@@ -39,7 +39,8 @@ DESIGN_BENCH_FILE_TASKS = {
         "dkitty_morphology", "dkitty_morphology", 1, 40.0,
         "MuJoCo, mujoco-py and morphing_agents, plus dkitty_oracle.pkl in the data directory", dim=56),
     "Superconductor-RandomForest-v0": FileTaskSpec(
-        "superconductor", "superconductor", 5, 80.0, "scikit-learn and design-bench's random-forest oracle files", dim=86),
+        "superconductor", "superconductor", 5, 80.0,
+        "scikit-learn and design-bench's random-forest oracle files", dim=86),
     "HopperController-Exact-v0": FileTaskSpec(
         "hopper_controller", "hopper_controller", 1, 100.0, "gym with MuJoCo (Hopper-v2)", dim=5126),
 }

@@ -45,7 +45,8 @@ def load_npy(path: Path) -> np.ndarray:
             except ValueError as exc:
                 raise InvalidInputError(f"{path}: not a NumPy .npy file (it does not start with the .npy magic "
                                         f"string); {REDOWNLOAD_HINT}") from exc
-            read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+            fmt = np.lib.format
+            read_header = fmt.read_array_header_1_0 if version == (1, 0) else fmt.read_array_header_2_0
             try:
                 shape, _, dtype = read_header(f)
             except (ValueError, SyntaxError, TypeError) as exc:

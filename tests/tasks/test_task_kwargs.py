@@ -66,7 +66,8 @@ def test_defaults_are_dropped_and_numpy_scalars_become_plain_python():
     assert json.dumps(out) == '{"dim": 20, "max_percentile": 30.0, "seed": 2}'
     # TF-Bind-10's default max_samples is 10000: None (the full filtered set) is not the default and is kept.
     assert canonical_task_kwargs("TFBind10-Exact-v0", {"max_samples": None}) == {"max_samples": None}
-    assert canonical_task_kwargs("TFBind10-Exact-v0", {"max_samples": 10000, "data_dir": Path("/d")}) == {"data_dir": "/d"}
+    assert canonical_task_kwargs("TFBind10-Exact-v0", {"max_samples": 10000, "data_dir": Path("/d")}) == {
+        "data_dir": "/d"}
     assert canonical_task_kwargs("Ant", {"max_percentile": 40}) == {}  # the registry's filter is Ant's default
     assert canonical_task_kwargs("Ant", {"max_percentile": 50}) == {"max_percentile": 50.0}
 
@@ -119,7 +120,8 @@ def test_synthetic_predict_refuses_non_finite_designs(synthetic_tasks, task_id, 
     x = task.x[:5].copy()
     x[1, 0] = bad
     x[3, -1] = bad
-    with pytest.raises(InvalidInputError, match=rf"{task_id}: designs contain NaN or inf .* in 2 of 5 rows \(first: row 1\)"):
+    pattern = rf"{task_id}: designs contain NaN or inf .* in 2 of 5 rows \(first: row 1\)"
+    with pytest.raises(InvalidInputError, match=pattern):
         task.predict(x)
     np.testing.assert_array_equal(task.predict(task.x[:5]), task.oracle(task.x[:5]))  # finite designs unchanged
 
