@@ -25,7 +25,6 @@ TASK_BUILDERS: dict[str, Callable[..., Task]] = {
 }
 
 
-
 def _sampling(max_percentile: float, max_samples: int | None) -> dict[str, Param]:
     """The filter of design-bench's datasets: percentile cut, then an optional seeded subset."""
     return {"max_percentile": percent(max_percentile), "min_percentile": percent(0.0),
