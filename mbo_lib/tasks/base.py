@@ -61,10 +61,31 @@ def to_logits(x: np.ndarray, num_classes: int, soft_interpolation: float = 0.6) 
 
 
 def to_integers(logits: np.ndarray) -> np.ndarray:
-    """design-bench's ``to_integers``: argmax over ``[0, logits]`` on the last axis -> int32 ``n x L``."""
+    """design-bench's ``to_integers``: argmax over ``[0, logits]`` on the last axis -> int32 ``n x L``.
+
+    Raises:
+        InvalidInputError: logits that are not a numeric array of at least 2 dimensions, or that hold NaN (argmax of
+            NaN is meaningless). :meth:`Task.to_integers` also checks the shape against the task.
+    """
     logits = np.asarray(logits)
+    if logits.ndim < 2 or not (np.issubdtype(logits.dtype, np.floating) or np.issubdtype(logits.dtype, np.integer)):
+        raise InvalidInputError(f"to_integers expects numeric logits of shape (n, L, C-1), got shape {logits.shape} "
+                                f"dtype {logits.dtype}")
+    _check_finite_rows("to_integers", logits, allow_inf=True)
     padded = np.concatenate([np.zeros(logits.shape[:-1] + (1,), dtype=logits.dtype), logits], axis=-1)
     return np.argmax(padded, axis=-1).astype(np.int32)
+
+
+def _check_finite_rows(who: str, x: np.ndarray, allow_inf: bool = False) -> None:
+    """Raise :class:`InvalidInputError` saying how many rows (designs) of ``x`` hold NaN (or inf)."""
+    if not np.issubdtype(x.dtype, np.floating) or x.size == 0:
+        return
+    bad = np.isnan(x) if allow_inf else ~np.isfinite(x)
+    if bad.any():
+        rows = np.flatnonzero(bad.reshape(x.shape[0], -1).any(axis=1))
+        what = "NaN" if allow_inf else "NaN or inf (non-finite values)"
+        raise InvalidInputError(f"{who}: designs contain {what} in {rows.size} of {x.shape[0]} rows "
+                                f"(first: row {rows[0]})")
 
 
 @dataclass
@@ -101,8 +122,16 @@ class Task:
     def __post_init__(self):
         if self.y.ndim != 2 or self.y.shape[1] != 1 or self.y.shape[0] != self.x.shape[0]:
             raise InvalidInputError(f"{self.task_id}: need y of shape (n, 1) matching x, got {self.x.shape=}, {self.y.shape=}")
+        if self.x.shape[0] == 0:
+            raise InvalidInputError(f"{self.task_id}: the task's data hold no rows (n = 0); check its filter "
+                                    f"(min/max_percentile, max_samples) and its data files")
         if np.isnan(self.y).any():
             raise InvalidInputError(f"{self.task_id}: y contains {int(np.isnan(self.y).sum())} NaN values")
+        if not np.isfinite(self.y).all():
+            raise InvalidInputError(f"{self.task_id}: y contains {int((~np.isfinite(self.y)).sum())} infinite values")
+        if not (np.isfinite(self.y_min) and np.isfinite(self.y_max) and self.y_min < self.y_max):
+            raise InvalidInputError(f"{self.task_id}: normalization bounds must be finite with y_min < y_max, got "
+                                    f"({self.y_min}, {self.y_max})")
 
     # ----- design-bench vocabulary -------------------------------------------------------------------------
     @property
@@ -138,9 +167,9 @@ class Task:
         return to_logits(x, self.num_classes, self.soft_interpolation)
 
     def to_integers(self, logits: np.ndarray) -> np.ndarray:
-        """Logits ``n x L x (C-1)`` -> integers ``n x L`` (pure)."""
+        """Logits ``n x L x (C-1)`` -> integers ``n x L`` (pure); other shapes and non-finite logits are refused."""
         self._require_discrete("to_integers")
-        return to_integers(logits)
+        return to_integers(self._check_logits(np.asarray(logits)))
 
     def map_to_logits(self) -> None:
         """In place, as design-bench: ``task.x`` becomes logits and ``predict`` expects logits."""
@@ -198,22 +227,27 @@ class Task:
         L, C1 = self.x.shape[1], self.num_classes - 1
         if x.ndim != 3 or x.shape[1:] != (L, C1):
             raise InvalidInputError(
-                f"{self.task_id} expects logits of shape (n, {L}, {C1}) or integers (n, {L}), got {x.shape}")
-        if np.isnan(x).any():
-            raise InvalidInputError(f"{self.task_id}: designs contain NaN")
+                f"{self.task_id} expects logits of shape (n, {L}, {C1}) or integers (n, {L}), got {x.shape} "
+                f"({L} positions; {C1} logits each: {self.num_classes} classes minus the first)")
+        if not (np.issubdtype(x.dtype, np.floating) or np.issubdtype(x.dtype, np.integer)):
+            raise InvalidInputError(f"{self.task_id} expects numeric logits, got dtype {x.dtype}")
+        _check_finite_rows(self.task_id, x)
         return x
 
     def _check_continuous(self, x: np.ndarray) -> np.ndarray:
         d = self.x.shape[1]
         if x.ndim != 2 or x.shape[1] != d:
             raise InvalidInputError(f"{self.task_id} expects designs of shape (n, {d}), got {x.shape}")
-        if not np.issubdtype(x.dtype, np.number):
+        if not (np.issubdtype(x.dtype, np.integer) or np.issubdtype(x.dtype, np.floating)):
             raise InvalidInputError(f"{self.task_id} expects numeric designs, got dtype {x.dtype}")
-        if np.isnan(x).any():
-            raise InvalidInputError(f"{self.task_id}: designs contain NaN")
-        return x.astype(np.float32, copy=False)
+        with np.errstate(over="ignore"):  # an overflow becomes inf, refused just below
+            x = x.astype(np.float32, copy=False)
+        _check_finite_rows(self.task_id, x)  # after the cast: a float64 design beyond float32's range becomes inf
+        return x
 
     def __repr__(self) -> str:
         kind = f"discrete, {self.num_classes} classes" if self.is_discrete else "continuous"
-        return (f"Task({self.task_id!r}, n={self.dataset_size}, input_shape={self.input_shape}, {kind}, "
+        factor = self.info.get("transcription_factor")
+        named = f"transcription_factor={factor!r}, " if factor else ""
+        return (f"Task({self.task_id!r}, {named}n={self.dataset_size}, input_shape={self.input_shape}, {kind}, "
                 f"y in [{self.y.min():.4g}, {self.y.max():.4g}], bounds=({self.y_min:.4g}, {self.y_max:.4g}))")

@@ -26,17 +26,23 @@ class FileTaskSpec:
     num_shards: int
     max_percentile: float
     needs: str  # what the oracle needs, for error messages
+    dim: int  # width of x (design-bench's input_shape)
 
 
+# Widths of x from design-bench's datasets: Ant 60, D'Kitty 56, Superconductor 86, Hopper 5126 (the weights of an
+# 11-64-64-3 tanh MLP plus a 1x3 log-std).
 DESIGN_BENCH_FILE_TASKS = {
-    "AntMorphology-Exact-v0": FileTaskSpec("ant_morphology", "ant_morphology", 1, 40.0,
-                                           "MuJoCo, mujoco-py and morphing_agents, plus ant_oracle.pkl in the data directory"),
-    "DKittyMorphology-Exact-v0": FileTaskSpec("dkitty_morphology", "dkitty_morphology", 1, 40.0,
-                                              "MuJoCo, mujoco-py and morphing_agents, plus dkitty_oracle.pkl in the data directory"),
-    "Superconductor-RandomForest-v0": FileTaskSpec("superconductor", "superconductor", 5, 80.0,
-                                                   "scikit-learn and design-bench's random-forest oracle files"),
-    "HopperController-Exact-v0": FileTaskSpec("hopper_controller", "hopper_controller", 1, 100.0,
-                                              "gym with MuJoCo (Hopper-v2)"),
+    "AntMorphology-Exact-v0": FileTaskSpec(
+        "ant_morphology", "ant_morphology", 1, 40.0,
+        "MuJoCo, mujoco-py and morphing_agents, plus ant_oracle.pkl in the data directory", dim=60),
+    "DKittyMorphology-Exact-v0": FileTaskSpec(
+        "dkitty_morphology", "dkitty_morphology", 1, 40.0,
+        "MuJoCo, mujoco-py and morphing_agents, plus dkitty_oracle.pkl in the data directory", dim=56),
+    "Superconductor-RandomForest-v0": FileTaskSpec(
+        "superconductor", "superconductor", 5, 80.0,
+        "scikit-learn and design-bench's random-forest oracle files", dim=86),
+    "HopperController-Exact-v0": FileTaskSpec(
+        "hopper_controller", "hopper_controller", 1, 100.0, "gym with MuJoCo (Hopper-v2)", dim=5126),
 }
 
 
@@ -74,7 +80,7 @@ def make_design_bench_file_task(task_id: str, max_percentile: float | None = Non
     """A continuous design-bench task from its files (registry filter unless ``max_percentile`` is given)."""
     spec = DESIGN_BENCH_FILE_TASKS[task_id]
     root = Path(data_dir) if data_dir is not None else default_data_dir()
-    x, y = load_shards(shard_paths(spec.folder, spec.prefix, spec.num_shards, root))
+    x, y = load_shards(shard_paths(spec.folder, spec.prefix, spec.num_shards, root), x_width=spec.dim)
     max_percentile = spec.max_percentile if max_percentile is None else max_percentile
     keep = subsample_indices(percentile_filter(y, min_percentile, max_percentile), max_samples, subsample_seed)
     return Task(task_id, x[keep].astype(np.float32), y[keep], float(y.min()), float(y.max()),
