@@ -18,7 +18,7 @@ from ..config import REPO_ROOT, pick_device
 from ..evaluation import score_candidates
 from ..methods import get_method
 from ..methods.base import no_hooks
-from ..tasks import make, resolve_task_id
+from ..tasks import canonical_task_kwargs, make, resolve_task_id
 from ..surrogates.trainer import progress_enabled
 from ..tasks.base import Task
 from .spec import RunSpec
@@ -32,7 +32,9 @@ def _cached_task(task_id: str, kwargs_json: str) -> Task:
 
 def load_task(task_id: str, task_kwargs: dict | None = None) -> Task:
     """``make`` with a per-process cache (TF-Bind-10 takes seconds to build). Do not mutate the result."""
-    return _cached_task(resolve_task_id(task_id), json.dumps(task_kwargs or {}, sort_keys=True))
+    task_id = resolve_task_id(task_id)
+    kwargs = canonical_task_kwargs(task_id, task_kwargs or {})  # dim=10 and no dim share one cached task
+    return _cached_task(task_id, json.dumps(kwargs, sort_keys=True))
 
 
 @functools.lru_cache(maxsize=1)

@@ -83,10 +83,8 @@ def _task_kwargs(task_id: str, kwargs) -> dict:
         kwargs = {}
     if not isinstance(kwargs, dict):
         raise InvalidInputError(f"task_kwargs must be a dict of arguments to mbo_lib.tasks.make, got {kwargs!r}")
-    try:
-        from ..tasks import canonical_task_kwargs
-    except ImportError:  # MERGE: remove fallback once tasks.canonical_task_kwargs lands
-        return plain(kwargs)
+    from ..tasks import canonical_task_kwargs
+
     return plain(canonical_task_kwargs(task_id, kwargs))
 
 

@@ -142,14 +142,16 @@ def test_killed_worker_mid_sweep_loses_nothing(tmp_path, cluster):
     assert {k: v for k, v in mtimes(store, specs).items() if k in finished_before} == finished_before
 
 
-def test_failures_are_reported_and_the_rest_finish(tmp_path):
+def test_failures_are_reported_and_the_rest_finish(tmp_path, monkeypatch):
     good = smoke_specs([0])
-    bad = [RunSpec("Ackley-Synthetic-v0", "GA", "smoke", seed=0, task_kwargs={"num_samples": 5})]  # < 10: invalid
-    store = RecordStore(tmp_path)
+    # a valid spec whose run fails: the task's files are not in the data folder
+    monkeypatch.setenv("MBO_DATA_DIR", str(tmp_path / "no-data"))
+    bad = [RunSpec("AntMorphology-Exact-v0", "GA", "smoke", seed=0)]
+    store = RecordStore(tmp_path / "store")
     with pytest.raises(SweepError, match="1 of 2 runs failed") as info:
         run_specs(good + bad, store, executor="serial", progress=False)
     assert store.has(good[0]) and not store.has(bad[0])
-    assert "InvalidInputError" in info.value.result.failed[bad[0].key]
+    assert "MissingDataError" in info.value.result.failed[bad[0].key]
 
 
 def test_bad_arguments_raise_clear_errors(tmp_path):

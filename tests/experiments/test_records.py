@@ -63,8 +63,8 @@ def rewrite(store, spec, change):
     (dict(method="ga"), dict(method="GA")),
     (dict(seed=np.int64(3)), dict(seed=3)),
     (dict(overrides={"epochs": 1}), dict(overrides={})),  # the smoke profile's own value
-    (dict(overrides={"search_steps": np.int64(7), "lr": np.float64(0.5)}),
-     dict(overrides={"search_steps": 7, "lr": 0.5})),
+    (dict(overrides={"search_steps": np.int64(25), "lr": np.float64(0.5)}),
+     dict(overrides={"search_steps": 25, "lr": 0.5})),
     (dict(overrides={"hidden": (16, 16)}), dict(overrides={"hidden": [16, 16]})),
     (dict(regularizer="ignite"), dict(regularizer={"name": "ignite"})),
     (dict(regularizer={"name": "ignite", "epsilon": 0.1}), dict(regularizer={"name": "ignite"})),
