@@ -211,6 +211,8 @@ class PairedGain:
         diff, diff_low, diff_high: mean paired difference ``with - without`` and its 95% interval.
         diff_sd: sample std (ddof=1) of the paired differences (NaN for n < 2).
         gain, gain_low, gain_high: IGNITE's gain (%) of the means and its interval.
+        gain_std: population std of the per-seed differences in percent of ``without_mean`` (the spread of
+            the per-seed gains, shown as ``gain ± gain_std`` next to the interval).
         verdict: ``"improves"`` | ``"worsens"`` | ``"no detectable change"`` | ``"—"`` (n < 2).
     """
 
@@ -226,6 +228,7 @@ class PairedGain:
     gain: float
     gain_low: float
     gain_high: float
+    gain_std: float
     verdict: str
 
     def as_dict(self) -> dict:
@@ -265,14 +268,14 @@ def paired_gain(with_, without, confidence: float = CONFIDENCE, seed: int = 0) -
     n = len(w)
     if n == 0:
         nan = np.nan
-        return PairedGain(0, nan, nan, nan, nan, nan, nan, nan, nan, nan, nan, nan, NO_VERDICT)
+        return PairedGain(0, nan, nan, nan, nan, nan, nan, nan, nan, nan, nan, nan, nan, NO_VERDICT)
     d = w - b
     low, high, _ = mean_interval(d, confidence, seed)
     base = float(b.mean())
     scale = 100.0 / base if base != 0 else np.nan
     return PairedGain(n, float(w.mean()), float(w.std()), base, float(b.std()), float(d.mean()), low, high,
                       float(d.std(ddof=1)) if n > 1 else np.nan, (float(w.mean()) - base) * scale,
-                      low * scale, high * scale, verdict(low, high))
+                      low * scale, high * scale, float(d.std()) * scale, verdict(low, high))
 
 
 def paired_frame(frame: pd.DataFrame, value: str, arm: str, with_arm, without_arm,
