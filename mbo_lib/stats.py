@@ -192,6 +192,15 @@ def fmt_ci(low: float, high: float, digits: int = 3, suffix: str = "") -> str:
     return f"[{low:.{digits}f}, {high:.{digits}f}]{suffix}"
 
 
+def fmt_inline(c: CellStats | Mapping, digits: int = 3) -> str:
+    """One cell as one string: ``"0.915 ± 0.011 [0.894, 0.936]"`` (mean ± population std, 95% interval);
+    ``"0.700 ± 0.000 [—]"`` when n = 1 gives no interval; ``"—"`` for an empty cell."""
+    c = c.as_dict() if isinstance(c, CellStats) else c
+    if _missing(c["mean"]):
+        return "—"
+    return f"{fmt_pm(c['mean'], c['std'], digits)} {fmt_ci(c['low'], c['high'], digits) if not _missing(c['low']) else '[—]'}"
+
+
 def fmt_cell(c: CellStats | Mapping, digits: int = 3) -> dict:
     """Display columns of one cell: ``mean ± std`` (population), ``n`` and ``95% CI``."""
     c = c.as_dict() if isinstance(c, CellStats) else c
