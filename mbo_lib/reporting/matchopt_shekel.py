@@ -134,22 +134,26 @@ def gradient_error_frame(task: Task, models: dict[tuple[str, int], nn.Module],
 
 
 def summarize_gradient_errors(frame: pd.DataFrame, value: str = "error") -> pd.DataFrame:
-    """Per (region, surrogate): the median of ``value`` over designs for each seed, then mean and population
-    std (ddof=0) of those medians over seeds, and n seeds. Regions keep their order of appearance."""
+    """Per (region, surrogate): the median of ``value`` over designs for each seed, then
+    :func:`mbo_lib.stats.summarize` of those medians over seeds (mean, population std, n, 95% interval ``low`` /
+    ``high``). Regions keep their order of appearance."""
+    from .. import stats
+
     per_seed = frame.groupby(["region", "surrogate", "seed"], sort=False)[value].median().reset_index()
-    grouped = per_seed.groupby(["region", "surrogate"], sort=False)[value]
-    return pd.DataFrame({"mean": grouped.mean(), "std": grouped.std(ddof=0), "n": grouped.count()}).reset_index()
+    return stats.summarize(per_seed, value, by=("region", "surrogate"))
 
 
 def plot_gradient_errors(summary: pd.DataFrame, ax, ylabel: str = "median ||grad g - grad g_phi||"):
-    """Grouped bars: one group per region, one bar per surrogate (mean over seeds), error bars = std over seeds."""
+    """Grouped bars: one group per region, one bar per surrogate (mean over seeds), error bars = 95% interval of
+    the mean over seeds (none for one seed)."""
     regions = list(dict.fromkeys(summary["region"]))
     kinds = list(dict.fromkeys(summary["surrogate"]))
     width = 0.8 / len(kinds)
     for i, kind in enumerate(kinds):
         part = summary[summary["surrogate"] == kind].set_index("region").reindex(regions)
-        ax.bar(np.arange(len(regions)) + (i - (len(kinds) - 1) / 2) * width, part["mean"], width, yerr=part["std"],
-               capsize=3, label=kind)
+        err = np.vstack([part["mean"] - part["low"], part["high"] - part["mean"]]).astype(float)
+        ax.bar(np.arange(len(regions)) + (i - (len(kinds) - 1) / 2) * width, part["mean"], width,
+               yerr=np.nan_to_num(err), capsize=3, label=kind)
     ax.set_xticks(np.arange(len(regions)), regions, rotation=15)
     ax.set_ylabel(ylabel)
     ax.legend()
