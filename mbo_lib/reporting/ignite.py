@@ -353,3 +353,47 @@ def identical_cells(frame: pd.DataFrame, variant: str = "ignite", percentile: in
             out.append((method, SHORT_NAMES.get(task, task), len(g)))
     return out
 
+
+
+def describe_gains(gains_by_percentile: dict[int, pd.DataFrame]) -> str:
+    """Markdown, one bullet per cell with paired runs: without / with means, the gain, its paired 95% interval
+    and the verdict, per percentile (``{100: gains(...), 50: gains(...)}``)."""
+    lines = []
+    for p, g in gains_by_percentile.items():
+        for _, r in g[g.n > 0].iterrows():
+            lines.append(f"- {SHORT_NAMES.get(r['task'], r['task'])} / {r['method']}, {p}th percentile "
+                         f"(n={int(r['n'])} paired seeds): without {r['without_mean']:.3f}, with {r['with_mean']:.3f}, "
+                         f"gain {_pct(r['gain'])} (95% CI {_gain_ci(r['gain_low'], r['gain_high'])}): {r['verdict']}.")
+    return "\n".join(lines) if lines else "No paired runs yet."
+
+
+def describe_summary(summary: dict, headline: dict | None = None) -> str:
+    """One paragraph: our verdict counts, gains, aggregate tests and power next to the paper's headline."""
+    s, h = summary, headline or ignite_headline()
+    if not s["gain_cells"]:
+        return "No cell has paired runs yet."
+    sign, wil = s["sign_test"], s["wilcoxon"]
+    counts = (f"{s['improves']}/{s['cells']} improve, {s['worsens']} worsen, {s['no detectable change']} show no "
+              f"detectable change (paired 95% interval)" if s["cells"] else "no cell has 2 paired seeds")
+    return (f"Ours: {counts}; {s['no_verdict']} cells have fewer than 2 paired seeds. Paper: {h['improved']}/"
+            f"{h['cells']} improved, {h['decreased']} decreased, {h['unchanged']} unchanged ({h['trials']} trials, "
+            f"threshold not stated). Mean gain over our {s['gain_cells']} cells {_pct(s['mean_gain_percent'])}, peak "
+            f"{_pct(s['peak_gain_percent'])} ({s['peak_where']}), worst {_pct(s['worst_gain_percent'])} "
+            f"({s['worst_where']}); paper: improved cells {_pct(h['improved_avg_gain_percent'])} on average, peak "
+            f"{_pct(h['peak_gain_percent'])} ({h['peak_where']}). Across cells, {sign['n_positive']} mean gains are "
+            f"positive and {sign['n_negative']} negative (sign test p = {sign['pvalue']:.3g}; Wilcoxon signed-rank "
+            f"p = {wil['pvalue']:.3g}). {power_line(s)}")
+
+
+def steps_sentences(steps: pd.DataFrame, percentile: int = 100) -> str:
+    """Markdown, one bullet per (task, method, regularizer) of a curve frame: the mean score at the first step,
+    the best step and the last step (each with its 95% interval) and n seeds."""
+    value = f"norm_p{percentile}"
+    lines = []
+    for (task, method, reg), g in steps.groupby(["task", "method", "regularizer"]):
+        cells = stats.summarize(g, value, by=("step",)).sort_values("step").reset_index(drop=True)
+        first, best, last = cells.iloc[0], cells.loc[cells["mean"].idxmax()], cells.iloc[-1]
+        at = lambda c: f"{c['mean']:.3f} {fmt_ci(c['low'], c['high'])} at step {int(c['step'])}"  # noqa: E731
+        lines.append(f"- {SHORT_NAMES.get(task, task)}, {method} {reg or 'plain'}: {at(first)}, best {at(best)}, "
+                     f"{at(last)} (the last; n={g.seed.nunique()}).")
+    return "\n".join(lines) or "No runs yet."

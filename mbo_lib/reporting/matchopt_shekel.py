@@ -182,3 +182,42 @@ def riemann_bias_table(model: nn.Module, task: Task, num_points_list: Sequence[i
                      "mean_predicted_difference": float(np.mean([lg["grad_match_pred_diff"] for lg in logs])),
                      "mean_observed_difference": observed})
     return pd.DataFrame(rows)
+
+
+def region_table(frame: pd.DataFrame, value: str = "error", regions: Sequence[str] | None = None) -> pd.DataFrame:
+    """Per region: each surrogate's per-seed median ``value`` as ``mean ± population std [95% CI]`` over seeds,
+    ``n`` seeds, the ratio of the means (MATCH-OPT / regression), and the paired comparison on the same seeds
+    (:func:`mbo_lib.stats.paired_gain`, MATCH-OPT minus regression): difference, its 95% interval and the verdict
+    ("MATCH-OPT lower" / "MATCH-OPT higher" / "no detectable difference")."""
+    from .. import stats
+
+    per_seed = frame.groupby(["region", "surrogate", "seed"], sort=False)[value].median().reset_index()
+    cells = stats.summarize(per_seed, value, by=("region", "surrogate")).set_index(["region", "surrogate"])
+    pairs = stats.paired_frame(per_seed, value, "surrogate", "MATCH-OPT", "regression", by=("region",))
+    words = {"improves": "MATCH-OPT higher", "worsens": "MATCH-OPT lower", "no detectable change":
+             "no detectable difference"}
+    rows = []
+    for _, p in pairs.iterrows():
+        row = {"region": p["region"]}
+        for kind in ("regression", "MATCH-OPT"):
+            key = (p["region"], kind)
+            row[kind] = stats.fmt_inline(cells.loc[key], 4) if key in cells.index else "—"
+        row.update({"n": int(p["n"]), "MATCH-OPT / regression": p["with_mean"] / p["without_mean"],
+                    "difference": p["diff"], "difference 95% CI": stats.fmt_ci(p["diff_low"], p["diff_high"], 4),
+                    "verdict": words.get(p["verdict"], p["verdict"])})
+        rows.append(row)
+    out = pd.DataFrame(rows)
+    return out.set_index("region").reindex(list(regions)).reset_index() if regions is not None and len(out) else out
+
+
+def training_table(train: pd.DataFrame, columns: Sequence[str] = ("train_mse", "train_grad_match", "seconds"),
+                   digits: int = 4) -> pd.DataFrame:
+    """Per surrogate: ``mean ± population std [95% CI]`` over seeds of each training statistic, and ``n``."""
+    from .. import stats
+
+    cells = {c: stats.summarize(train, c, by=("surrogate",)).set_index("surrogate") for c in columns}
+    first = cells[columns[0]]
+    table = pd.DataFrame({c: [stats.fmt_inline(cells[c].loc[s], digits) for s in first.index] for c in columns},
+                         index=first.index)
+    table["n"] = first["n"].astype(int)
+    return table

@@ -176,3 +176,24 @@ def rank_sentences(frame: pd.DataFrame, method: str, methods: Sequence[str], tas
         lines.append(f"- {short}: {ours}, rank {rank} of {len(cells)}; best other {best} {b['mean']:.3f} "
                      f"(n={int(b['n'])}) (Δ {c['mean'] - b['mean']:+.3f}).")
     return "\n".join(lines)
+
+
+def regret_sentences(regret: pd.DataFrame, reference_p: float = 20) -> str:
+    """Markdown, one bullet per task of :func:`osel_regret`: OSEL's pick, the oracle-best (p, checkpoint), the
+    regret (each mean with its 95% interval over seeds), how often OSEL's pick tied the best, and the fixed
+    ``reference_p`` at the last checkpoint against OSEL's pick (paired over seeds: the verdict of
+    :func:`mbo_lib.stats.paired_gain`)."""
+    fixed = f"p={reference_p:g} (last ckpt)"
+    lines = []
+    for task, sub in regret.groupby("task", sort=False):
+        c = {k: stats.cell_stats(sub[k]) for k in ("OSEL pick", "best", "regret")}
+        vs = stats.paired_gain(sub[fixed], sub["OSEL pick"])
+        word = {"improves": "better than", "worsens": "worse than"}.get(vs.verdict, "not detectably different from")
+        ci = lambda x: stats.fmt_ci(x.low, x.high)  # noqa: E731
+        lines.append(f"- {task} (n={len(sub)}): OSEL's pick scores {c['OSEL pick'].mean:.3f} (95% CI "
+                     f"{ci(c['OSEL pick'])}), the oracle-best (p, checkpoint) {c['best'].mean:.3f} ({ci(c['best'])}); "
+                     f"mean regret {c['regret'].mean:.3f} ({ci(c['regret'])}), max {sub['regret'].max():.3f}; OSEL's "
+                     f"pick scored as high as the oracle-best in {int((sub['regret'] <= TIE_TOL).sum())} of {len(sub)} "
+                     f"seeds; the fixed p = {reference_p:g} at the last checkpoint scores {vs.with_mean:.3f}, {word} "
+                     f"OSEL's pick (paired difference {vs.diff:+.3f}, 95% CI {stats.fmt_ci(vs.diff_low, vs.diff_high)}).")
+    return "\n".join(lines) if lines else "No PGS records."
