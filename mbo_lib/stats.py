@@ -506,10 +506,11 @@ def power_sentence(sd_percent: float, n: int, effect_percent: float = 2.0) -> st
     """
     mde = minimum_detectable_effect(sd_percent, n)
     need = required_n(sd_percent, effect_percent)
-    can = "can" if mde <= effect_percent else "cannot"
-    return (f"With n = {n} paired seeds and a paired spread of {sd_percent:.2f}% (std of the differences), the "
-            f"smallest gain a paired t-test detects (alpha {ALPHA:g} two-sided, power {POWER:g}) is {mde:.2f}%: "
-            f"n = {n} {can} detect a {effect_percent:g}% gain here; about n = {need} could.")
+    head = (f"With n = {n} paired seeds and a paired spread of {sd_percent:.2f}% (std of the differences), the "
+            f"smallest gain a paired t-test detects (alpha {ALPHA:g} two-sided, power {POWER:g}) is {mde:.2f}%: ")
+    if mde <= effect_percent:
+        return head + f"n = {n} can detect a {effect_percent:g}% gain here (n = {need} would already do)."
+    return head + f"n = {n} cannot detect a {effect_percent:g}% gain here; about n = {need} could."
 
 
 # ---------------------------------------------------------------- ours vs a published number

@@ -115,8 +115,8 @@ def gain_summary(g: pd.DataFrame, effect_percent: float = EFFECT_PERCENT) -> dic
         ``no detectable change`` counts, ``no_verdict`` (cells with a gain but < 2 seeds), the mean gain of the
         improving / worsening cells, peak and worst gain (and where), the mean gain over all cells with a gain;
         ``sign_test`` and ``wilcoxon`` (:mod:`mbo_lib.stats` dicts) over the cells' mean gains; ``n_seeds``
-        (median paired n), ``paired_sd_percent`` (median over cells of the paired differences' sample std in
-        percent of the baseline mean), ``mde_percent`` (the gain a paired t-test detects at that n and spread,
+        (median paired n), ``paired_sd_percent`` (median over the cells whose paired differences vary of their
+        sample std in percent of the baseline mean; identical cells, with zero spread, are left out), ``mde_percent`` (the gain a paired t-test detects at that n and spread,
         alpha 0.05 two-sided, power 0.8), ``effect_percent`` and ``n_for_effect`` (n needed to detect it).
     """
     have = g.dropna(subset=["gain"])
@@ -124,7 +124,9 @@ def gain_summary(g: pd.DataFrame, effect_percent: float = EFFECT_PERCENT) -> dic
     counts = stats.count_verdicts(v.verdict)
     up, down = v[v.verdict == "improves"], v[v.verdict == "worsens"]
     where = lambda row: f"{row['method']} / {SHORT_NAMES.get(row['task'], row['task'])}"  # noqa: E731
-    sd = (v.diff_sd * 100.0 / v.without_mean).median() if len(v) else np.nan
+    spread = v.diff_sd * 100.0 / v.without_mean
+    spread = spread[spread > 0]  # cells where the regularizer changed nothing have no spread to speak of
+    sd = spread.median() if len(spread) else np.nan
     n = int(v.n.median()) if len(v) else 0
     return {**counts, "no_verdict": len(have) - len(v), "gain_cells": len(have),
             "improved_avg_gain_percent": up.gain.mean() if len(up) else np.nan,
