@@ -399,3 +399,18 @@ def steps_sentences(steps: pd.DataFrame, percentile: int = 100) -> str:
         lines.append(f"- {SHORT_NAMES.get(task, task)}, {method} {reg or 'plain'}: {at(first)}, best {at(best)}, "
                      f"{at(last)} (the last; n={g.seed.nunique()}).")
     return "\n".join(lines) or "No runs yet."
+
+
+def steps_gain_table(steps: pd.DataFrame, variant: str = "ignite2", percentile: int = 100) -> pd.DataFrame:
+    """Paired gain of ``variant`` over plain at each recorded step of a curve frame (same seeds): one row per
+    (task, method, step) with without / with (mean ± population std), ``gain %``, its paired ``gain 95% CI``,
+    the ``verdict`` and ``n`` paired seeds (:func:`mbo_lib.stats.paired_gain`)."""
+    value = f"norm_p{percentile}"
+    cols = ["task", "method", "step"] + GAIN_TABLE_COLUMNS
+    if steps.empty:
+        return pd.DataFrame(columns=cols)
+    pairs = stats.paired_frame(steps[steps.regularizer.isin(["", variant])], value, "regularizer", variant, "",
+                               by=("task", "method", "step"))
+    table = gain_table(pairs)  # same display rules as the gain tables
+    table.insert(2, "step", pairs["step"].to_numpy())
+    return table.sort_values(["task", "method", "step"], kind="stable").reset_index(drop=True)[cols]

@@ -52,6 +52,16 @@ print("recorded steps:", {m: sorted(steps[steps.method == m].step.unique().tolis
 ig.steps_table(steps)
 
 # %% [markdown]
+# ## Gain of the regularizer at each recorded step (paired seeds)
+# gain = (with - without) / without x 100 of the means at that step, its paired 95% interval and the verdict
+# ("improves" / "worsens" when the interval excludes 0, else "no detectable change").
+
+# %% tags=["report"]
+# NBVAL_CHECK_OUTPUT
+for v in variants:
+    display(ig.steps_gain_table(steps, v).assign(variant=v))
+
+# %% [markdown]
 # ## Figure
 # Normalized 100th-percentile score of the 128 candidates vs gradient-ascent step, plain vs IGNITE-2; line: mean
 # over seeds, band: 95% interval of the mean, n seeds in the legend.

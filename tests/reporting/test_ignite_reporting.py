@@ -130,6 +130,11 @@ def test_steps_frame_and_table():
     assert table.loc[("TFBind8", "GA", "plain"), "n"] == 2
     assert table.loc[("TFBind8", "GA", "ignite2"), 10] == "0.700 ± 0.000 [—]"
     assert table.loc[("TFBind10", "GA", "plain"), 10] == "0.100 ± 0.000 [—]"
+    gains = ig.steps_gain_table(steps, "ignite2").set_index(["task", "method", "step"])
+    # seed 0 only is paired: plain 0.4 -> ignite2 0.4 at step 0 (+0%), 0.6 -> 0.7 at step 10
+    assert gains.loc[("TFBind8", "GA", 10), "gain %"] == f"{(0.7 - 0.6) / 0.6 * 100:+.2f}%"
+    assert gains.loc[("TFBind8", "GA", 10), "n"] == 1 and gains.loc[("TFBind8", "GA", 10), "verdict"] == "—"
+    assert gains.loc[("TFBind10", "GA", 0), "n"] == 0  # no IGNITE-2 run on TF-Bind-10
     paired = ig.paired_steps(steps)  # seed 1 has no IGNITE-2 run; TF-Bind-10 has only plain (nothing to pair)
     assert sorted(paired[paired.task == T8].seed.unique()) == [0] and len(paired[paired.task == T8]) == 4
     ax = ig.plot_steps(steps, "GA", task="TFBind10-Exact-v0")
