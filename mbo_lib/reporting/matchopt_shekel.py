@@ -202,8 +202,9 @@ def region_table(frame: pd.DataFrame, value: str = "error", regions: Sequence[st
         for kind in ("regression", "MATCH-OPT"):
             key = (p["region"], kind)
             row[kind] = stats.fmt_inline(cells.loc[key], 4) if key in cells.index else "—"
+        ci = "—" if np.isnan(p["diff_low"]) else f"[{p['diff_low']:+.3g}, {p['diff_high']:+.3g}]"  # errors are small
         row.update({"n": int(p["n"]), "MATCH-OPT / regression": p["with_mean"] / p["without_mean"],
-                    "difference": p["diff"], "difference 95% CI": stats.fmt_ci(p["diff_low"], p["diff_high"], 4),
+                    "difference": f"{p['diff']:+.3g}", "difference 95% CI": ci,
                     "verdict": words.get(p["verdict"], p["verdict"])})
         rows.append(row)
     out = pd.DataFrame(rows)
