@@ -6,13 +6,13 @@
 # with IGNITE (the same method, the same seeds; IGNITE only adds its BDMM constraint to the surrogate's training
 # through the shared trainer), and the gain is `(with - without) / without x 100` of the mean normalized score.
 #
-# **Protocol**: 128 candidates per run, oracle-scored; the 100th / 80th / 50th percentile of their scores,
-# min-max normalized with the full-dataset bounds; mean ± population std over the seeds present both without and
-# with the regularizer (n per cell); the paper used 16 trials. Each cell's gain gets a paired 95% interval
-# (t-interval of the per-seed differences, scaled to % of the plain mean; `mbo_lib.stats`) and a verdict:
-# "improves" / "worsens" when the interval excludes 0, else "no detectable change" (no threshold). The paper's per-cell numbers exist only as images:
-# we compare our *gains* with the paper's aggregate claims (`mbo_lib/reference/ignite_headline.json`), never
-# per-cell scores. Ant and D'Kitty need MuJoCo oracles we do not have here: their columns say why.
+# **Protocol**: 128 candidates per run, oracle-scored; the 100th / 80th / 50th percentile of their scores, min-max
+# normalized with the full-dataset bounds; mean ± population std over the seeds present both without and with the
+# regularizer (n per cell); the paper used 16 trials. Each cell's gain gets a paired 95% interval (t-interval of the
+# per-seed differences, scaled to % of the plain mean; `mbo_lib.stats`) and a verdict: "improves" / "worsens" when the
+# interval excludes 0, else "no detectable change" (no threshold). The paper's per-cell numbers exist only as images:
+# we compare our *gains* with the paper's aggregate claims (`mbo_lib/reference/ignite_headline.json`), never per-cell
+# scores. Ant and D'Kitty need MuJoCo oracles we do not have here: their columns say why.
 
 # %%
 from IPython.display import Markdown, display

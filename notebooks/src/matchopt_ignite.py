@@ -9,12 +9,12 @@
 # eta_lambda 1e-3, lambda_0 1e-3, finite-difference HVP). Everything else (trajectories, loss with alpha = 1, Adam
 # search from the same starts) is identical, with the same seeds.
 #
-# **Protocol**: 128 candidates per run, normalized 100th and 50th percentile (full-dataset bounds); mean ±
-# population std over the seeds present with AND without IGNITE (n per cell); gain % = (with - without) /
-# without x 100 of the means (IGNITE's definition), with its paired 95% interval and a verdict ("improves" /
-# "worsens" when the interval excludes 0, else "no detectable change"; "—" below 2 paired seeds). Sharpness: `rho * ||grad_w h||` with `h` the surrogate's
-# mean prediction on the 128 final candidates (the runner's `surrogate_grad_norm_on_candidates` times rho = 0.05).
-# Profile `quick`: MATCH-OPT's network trained 10 epochs instead of 200.
+# **Protocol**: 128 candidates per run, normalized 100th and 50th percentile (full-dataset bounds); mean ± population
+# std over the seeds present with AND without IGNITE (n per cell); gain % = (with - without) / without x 100 of the
+# means (IGNITE's definition), with its paired 95% interval and a verdict ("improves" / "worsens" when the interval
+# excludes 0, else "no detectable change"; "—" below 2 paired seeds). Sharpness: `rho * ||grad_w h||` with `h` the
+# surrogate's mean prediction on the 128 final candidates (the runner's `surrogate_grad_norm_on_candidates` times rho
+# = 0.05). Profile `quick`: MATCH-OPT's network trained 10 epochs instead of 200.
 
 # %%
 import numpy as np

@@ -9,11 +9,11 @@
 # (oracle-scored by the runner, never seen by the method) plus OSEL's scores and pick. This notebook reads them.
 #
 # **Protocol**: per (p, checkpoint) 128 candidates, oracle normalized 100th (and 50th) percentile with the
-# full-dataset bounds; mean ± population std [95% interval of the mean] over `seeds` (n per cell). OSEL score: max over the 128 candidates of
-# the k-NN prediction of z-scored y (our embedding: the surrogate's last hidden layer, not the paper's
-# value-prediction network). Regret = oracle score of the oracle-best (p, checkpoint) of the run minus that of
-# OSEL's pick (same seed). Profile `quick`: checkpoints after 500, 750 and 1,000 CQL steps (paper: every 50,000
-# steps up to 400,000), so the checkpoint axis here is short.
+# full-dataset bounds; mean ± population std [95% interval of the mean] over `seeds` (n per cell). OSEL score: max
+# over the 128 candidates of the k-NN prediction of z-scored y (our embedding: the surrogate's last hidden layer, not
+# the paper's value-prediction network). Regret = oracle score of the oracle-best (p, checkpoint) of the run minus
+# that of OSEL's pick (same seed). Profile `quick`: checkpoints after 500, 750 and 1,000 CQL steps (paper: every
+# 50,000 steps up to 400,000), so the checkpoint axis here is short.
 
 # %%
 import matplotlib.pyplot as plt
