@@ -414,3 +414,31 @@ def steps_gain_table(steps: pd.DataFrame, variant: str = "ignite2", percentile: 
     table = gain_table(pairs)  # same display rules as the gain tables
     table.insert(2, "step", pairs["step"].to_numpy())
     return table.sort_values(["task", "method", "step"], kind="stable").reset_index(drop=True)[cols]
+
+
+def aggregate_table(frame: pd.DataFrame, methods: Sequence[str], tasks: Sequence[str], variant: str = "ignite",
+                    percentile: int = 100, reps: int = 2000, seed: int = 0) -> pd.DataFrame:
+    """rliable's aggregates over every (method, task) cell run both ways, each with a stratified-bootstrap 95%
+    interval (:func:`mbo_lib.stats.stratified_bootstrap_ci`, ``seed`` fixed): the probability of improvement
+    ``P(with > without)`` (per cell the fraction of (with run, without run) pairs where the with-run scores
+    higher, ties 1/2, averaged over cells; 0.5 = no tendency) and the interquartile mean of the normalized score
+    without and with ``variant``. A cell enters on the seeds present both ways; rows: the statistic, its value,
+    the interval and the number of cells."""
+    value = f"norm_p{percentile}"
+    cols = ["statistic", "value", "95% CI", "cells"]
+    if frame.empty or value not in frame.columns:
+        return pd.DataFrame(columns=cols)
+    keep = frame[frame.method.isin(methods) & frame.task.isin(tasks) & frame.regularizer.isin(["", variant])]
+    keep = keep.assign(cell=keep.method + " / " + keep.task, arm=keep.regularizer.map({"": "without", variant: "with"}))
+    paired = keep.groupby(["cell", "seed"]).arm.transform("nunique") == 2
+    scores = stats.score_dict(keep[paired], value, method="arm", task="cell")
+    if set(scores) != {"with", "without"}:
+        return pd.DataFrame(columns=cols)
+    with_, without = scores["with"], scores["without"]
+    rows = []
+    for name, fn, mats in ((f"P({variant} > plain)", stats.probability_of_improvement, (with_, without)),
+                           ("IQM plain", stats.iqm, (without,)), (f"IQM {variant}", stats.iqm, (with_,))):
+        point, low, high = stats.stratified_bootstrap_ci(fn, *mats, reps=reps, seed=seed)
+        rows.append({"statistic": name, "value": round(point, 4), "95% CI": fmt_ci(low, high, 4),
+                     "cells": with_.shape[1]})
+    return pd.DataFrame(rows, columns=cols)

@@ -79,6 +79,16 @@ ig.headline_table(summary100)
 display(Markdown(ig.describe_summary(summary100)))
 
 # %% [markdown]
+# rliable's aggregates over the same cells (Agarwal et al., NeurIPS 2021; implemented in `mbo_lib.stats`):
+# the probability that an IGNITE run beats a plain run of the same cell (0.5 = no tendency), and the interquartile
+# mean of the normalized 100th-percentile score over all runs and cells, each with a stratified-bootstrap 95%
+# interval (runs resampled within each cell, seed 0).
+
+# %% tags=["report"]
+# NBVAL_CHECK_OUTPUT
+ig.aggregate_table(frame, methods, tasks, "ignite", percentile=100)
+
+# %% [markdown]
 # ## Where the regularizer could not act, and where BDMM ended
 # Cells where every paired seed scored *exactly* the same with and without IGNITE: the regularizer changed the
 # surrogate, but not which designs the method returned. For MINs that holds by construction: in design-baselines'

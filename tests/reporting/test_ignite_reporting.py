@@ -92,6 +92,20 @@ def test_gain_summary_counts_paired_verdicts_not_a_threshold():
     assert "sign test" in " ".join(h.index) and "n = 4" in ig.power_line(s)
 
 
+def test_aggregate_table_probability_of_improvement_and_iqm():
+    records = _cells({"A": [0.05, 0.06, 0.05, 0.055], "C": [-0.03, -0.031, -0.029, -0.03]})
+    t = ig.aggregate_table(records_frame(records), ["A", "C"], [T8], reps=200).set_index("statistic")
+    # rliable's P(X > Y) by its definition: per cell the share of (with run, plain run) pairs won, ties 1/2
+    a_with = [0.5 + 0.01 * s + d for s, d in enumerate([0.05, 0.06, 0.05, 0.055])]
+    c_with = [0.5 + 0.01 * s + d for s, d in enumerate([-0.03, -0.031, -0.029, -0.03])]
+    plain = [0.5 + 0.01 * s for s in range(4)]
+    p = lambda x, y: np.mean([(a > b) + 0.5 * (a == b) for a in x for b in y])  # noqa: E731
+    assert t.loc["P(ignite > plain)", "value"] == pytest.approx(round((p(a_with, plain) + p(c_with, plain)) / 2, 4))
+    assert t.loc["P(ignite > plain)", "cells"] == 2
+    assert t.loc["IQM plain", "value"] == pytest.approx(round(float(np.mean(sorted(plain * 2)[2:6])), 4))
+    assert t.loc["IQM ignite", "95% CI"].startswith("[")
+
+
 def test_sharpness_is_rho_times_the_recorded_norm_and_missing_stays_missing():
     records = [rec("GA", 0, 0.5, grad_norm=10.0), rec("GA", 0, 0.6, IG, grad_norm=2.0),
                rec("REINFORCE", 0, 0.5, grad_norm=None), rec("REINFORCE", 0, 0.5, IG, grad_norm=1.0)]
