@@ -246,15 +246,10 @@ class RecordStore:
         return out
 
     def frame(self, specs: Iterable[RunSpec] | None = None) -> pd.DataFrame:
-        """One row per record: spec fields plus the score summaries (``norm_p100`` ...) and timings."""
-        rows = []
-        for r in self.records(specs):
-            row = {k: r["spec"].get(k) for k in ("task", "method", "profile", "seed")}
-            row["overrides"] = json.dumps(r["spec"].get("overrides", {}), sort_keys=True)
-            row.update({k: v for k, v in r["result"].items() if k.startswith(("norm_p", "raw_p"))})
-            row["seconds"] = r.get("timings", {}).get("total_seconds")
-            rows.append(row)
-        return pd.DataFrame(rows)
+        """One row per record: :func:`mbo_lib.experiments.record.records_frame` of :meth:`records`."""
+        from .record import records_frame
+
+        return records_frame(self.records(specs))
 
     # -------------------------------------------------------------------------------------- writing
     def ensure_writable(self, spec: RunSpec) -> Path:

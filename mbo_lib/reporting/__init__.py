@@ -1,8 +1,8 @@
 """Tables, plots and notebook helpers (ours next to published numbers)."""
 from .availability import split_available, task_status
-from .notebook import curves_frame, load_records, records_frame, seeds_for, setup
+from .notebook import load_records, records_frame, seeds_for, setup
 from .plots import plot_curves, plot_ours_vs_published
 from .tables import comparison_table, dataset_best_table, describe_differences, fmt_pm, ours_summary, variant_table
 
-__all__ = ["split_available", "task_status", "setup", "seeds_for", "load_records", "records_frame", "curves_frame", "plot_curves",
+__all__ = ["split_available", "task_status", "setup", "seeds_for", "load_records", "records_frame", "plot_curves",
            "plot_ours_vs_published", "comparison_table", "dataset_best_table", "describe_differences", "fmt_pm", "ours_summary", "variant_table"]

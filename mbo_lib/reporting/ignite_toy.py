@@ -17,7 +17,6 @@ import torch
 
 from ..objectives import mse, regularizer_factory, sharpness
 from ..surrogates import MLP, TrainConfig, train_surrogate
-from .tables import fmt_pm
 
 TOY_CENTERS = (-2.0, -0.3, 1.2)
 
@@ -106,11 +105,14 @@ def toy_summary(fits: list[dict], x: np.ndarray, y: np.ndarray, grid: np.ndarray
 
 def summary_table(summary: pd.DataFrame, columns: Sequence[str] = ("train_mse", "sharpness_data", "sharpness_far",
                                                                    "abs_slope_far")) -> pd.DataFrame:
-    """:func:`toy_summary` rows -> one row per variant: ``"mean ± population std"`` (3 decimals) and ``n``."""
-    groups = summary.groupby("variant", sort=False)
-    table = pd.DataFrame({c: [fmt_pm(float(g[c].mean()), float(g[c].std(ddof=0))) for _, g in groups] for c in columns},
-                         index=pd.Index([name for name, _ in groups], name="variant"))
-    table["n"] = groups.size().values
+    """:func:`toy_summary` rows -> one row per variant: ``"mean ± population std [95% CI]"`` over seeds (3
+    decimals, :func:`mbo_lib.stats.fmt_inline`) and ``n``."""
+    from .. import stats
+
+    cells = {c: stats.summarize(summary, c, by=("variant",)).set_index("variant") for c in columns}
+    table = pd.DataFrame({c: [stats.fmt_inline(r) for _, r in cells[c].iterrows()] for c in columns},
+                         index=pd.Index(cells[columns[0]].index, name="variant"))
+    table["n"] = cells[columns[0]]["n"].astype(int).values
     return table
 
 

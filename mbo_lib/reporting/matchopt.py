@@ -31,7 +31,8 @@ from ..evaluation import normalized_ranks
 from ..reference import published_scores
 from ..tasks import SHORT_NAMES
 from .ignite import ignite_training_end  # noqa: F401  (re-exported: the MATCH-OPT + IGNITE notebook uses it)
-from .tables import fmt_pm, ours_summary
+from .. import stats
+from .tables import fmt_ci, fmt_pm, ours_summary
 
 OFFICIAL_EPOCHS = 200  # the official loop's last search sees 200 epochs (mbo_lib/methods/matchopt.py)
 
@@ -79,9 +80,10 @@ def rank_table(scores: pd.DataFrame) -> pd.DataFrame:
 
 def main_table(frame: pd.DataFrame, methods: Sequence[str], tasks: Sequence[str], percentile: int = 100,
                not_run: dict[str, str] | None = None, digits: int = 3) -> pd.DataFrame:
-    """The paper's main table: one row per method, one column per task with our mean ± population std over seeds
-    (``"not run"`` for tasks absent here, ``"—"`` for a missing record), ``n`` (seeds per cell, ``"2–4"`` if they
-    vary), the MNR over the runnable tasks and the method's place in it (1 = best MNR)."""
+    """The paper's main table: one row per method, one column per task with our ``mean ± population std [95% CI]``
+    over seeds (:func:`mbo_lib.stats.fmt_inline`; ``"not run"`` for tasks absent here, ``"—"`` for a missing
+    record), ``n`` (seeds per cell, ``"2–4"`` if they vary), the MNR over the runnable tasks and the method's place
+    in it (1 = best MNR)."""
     runnable = _runnable(tasks, not_run)
     summary = ours_summary(frame, f"norm_p{percentile}").set_index(["method", "task"]) if len(frame) else None
     ranks = rank_table(score_matrix(frame, methods, runnable, percentile, digits))
@@ -94,8 +96,8 @@ def main_table(frame: pd.DataFrame, methods: Sequence[str], tasks: Sequence[str]
             if t not in runnable:
                 row[_short(t)] = "not run"
             elif summary is not None and key in summary.index:
-                mean, std, n = summary.loc[key, ["mean", "std", "n"]]
-                row[_short(t)], ns = fmt_pm(mean, std, digits), ns + [int(n)]
+                cell = summary.loc[key]
+                row[_short(t)], ns = stats.fmt_inline(cell, digits), ns + [int(cell["n"])]
             else:
                 row[_short(t)] = "—"
         row["n"] = "0" if not ns else (str(min(ns)) if min(ns) == max(ns) else f"{min(ns)}–{max(ns)}")
@@ -163,6 +165,21 @@ def search_moves(records: list[dict], method: str = "MATCH-OPT") -> pd.DataFrame
     return agg.reset_index()[cols]
 
 
+def _values(frame: pd.DataFrame, method: str, short: str, percentile: int) -> pd.Series:
+    """Our per-seed ``norm_p{percentile}`` of ``method`` on task ``short`` (a records frame with task ids)."""
+    rows = frame[(frame.method == method) & (frame.task.map(_short) == short)]
+    return rows[f"norm_p{percentile}"].dropna()
+
+
+def _vs_published(values, pm: float, ps: float, src: str, k_std: float) -> str:
+    """``"Δ -0.102, 95% CI of Δ [-0.13, -0.07]: differs; outside ±2σ"`` (:func:`mbo_lib.stats.compare_to_published`)."""
+    c = stats.compare_to_published(values, pm, ps, stats.PUBLISHED_N.get(src), k_std=k_std)
+    both = (f"95% CI of Δ {fmt_ci(c['low'], c['high'])}: {c['verdict']}" if c["verdict"] != stats.NO_VERDICT
+            else "no interval for Δ (a side has no spread)")
+    two_sigma = {True: "within", False: "outside", None: "no published std:"}[c["within_k_std"]]
+    return f"Δ {c['diff']:+.3f}, {both}; {two_sigma} ±{k_std:g}σ"
+
+
 def _published(method: str, task: str, percentile: int, src: str) -> tuple[float, float]:
     pub = published_scores(method, task, percentile, src)
     return (np.nan, np.nan) if pub.empty else (float(pub["mean"].iloc[0]), float(pub["std"].iloc[0]))
@@ -207,22 +224,21 @@ def explain_differences(frame: pd.DataFrame, records: list[dict], methods: Seque
         if ours is None or short not in ours.index:
             lines.append(f"- **{short}**: no {method} record yet.")
             continue
-        m, s, n = ours.loc[short, ["mean", "std", "n"]]
-        parts = [f"ours {fmt_pm(m, s)} (n={int(n)})"]
+        c = ours.loc[short]
+        parts = [f"ours {fmt_pm(c['mean'], c['std'])} (n={int(c['n'])}, 95% CI {fmt_ci(c['low'], c['high'])})"]
+        values = {p: _values(frame, method, short, p) for p in (100, 50)}
         pubs = {src: _published(method, short, 100, src) for src in sources}
         for src, (pm, ps) in pubs.items():
             if not np.isnan(pm):
-                verdict = "within" if abs(m - pm) <= k_std * ps else "outside"
-                parts.append(f"{src} {fmt_pm(pm, ps)} (Δ {m - pm:+.3f}, {verdict} ±{k_std:g}σ)")
+                parts.append(f"{src} {fmt_pm(pm, ps)} ({_vs_published(values[100], pm, ps, src, k_std)})")
         if not any(np.isfinite(pm) for pm, _ in pubs.values()):
             parts.append("no published value (the paper has no synthetic tasks)")
         for src in sources:
             pm, ps = _published(method, short, 50, src)
             if np.isfinite(pm) and ours50 is not None and short in ours50.index:
                 m50, s50 = ours50.loc[short, ["mean", "std"]]
-                verdict = "within" if abs(m50 - pm) <= k_std * ps else "outside"
-                parts.append(f"50th pct.: ours {fmt_pm(m50, s50)} vs {src} {fmt_pm(pm, ps)} (Δ {m50 - pm:+.3f}, "
-                             f"{verdict} ±{k_std:g}σ)")
+                parts.append(f"50th pct.: ours {fmt_pm(m50, s50)} vs {src} {fmt_pm(pm, ps)} "
+                             f"({_vs_published(values[50], pm, ps, src, k_std)})")
         rank = ranks.loc[method, short] * ranks[short].notna().sum() if method in ranks.index else np.nan
         if np.isfinite(rank):
             parts.append(f"rank {rank:g} of {int(ranks[short].notna().sum())} here")
@@ -259,13 +275,14 @@ def explain_differences(frame: pd.DataFrame, records: list[dict], methods: Seque
                              f"{OFFICIAL_EPOCHS} epochs has flatter gradients in noise space) and the spread of "
                              f"random starts.")
                 if short in paper:
-                    pv = np.asarray(paper[short])
-                    verdict = ("higher than" if pv.mean() > ours.loc[short, "mean"] else "not higher than")
-                    sentence += (f" Test of that hypothesis: {len(pv)} paper-profile run(s) ({OFFICIAL_EPOCHS} epochs) "
-                                 f"scored {pv.mean():.3f}" + (f" ± {pv.std():.3f}" if len(pv) > 1 else "") +
-                                 f", {verdict} the quick runs' {ours.loc[short, 'mean']:.3f}"
-                                 + ("" if pv.mean() > ours.loc[short, "mean"] else
-                                    ": training length alone does not explain the gap") + ".")
+                    pv = stats.cell_stats(paper[short])
+                    higher = pv.mean > ours.loc[short, "mean"]
+                    sentence += (f" Test of that hypothesis: {pv.n} paper-profile run(s) ({OFFICIAL_EPOCHS} epochs) "
+                                 f"scored {fmt_pm(pv.mean, pv.std if pv.n > 1 else None)}"
+                                 + (f" (95% CI {fmt_ci(pv.low, pv.high)})" if pv.n > 1 else "")
+                                 + f", {'higher than' if higher else 'not higher than'} the quick runs' "
+                                 f"{ours.loc[short, 'mean']:.3f}"
+                                 + ("" if higher else ": training length alone does not explain the gap") + ".")
             elif np.isfinite(mv["epochs"]) and mv["epochs"] < OFFICIAL_EPOCHS:
                 sentence += (f" The search climbs from {mv['start_p100']:.3f} (top-128 of the data) to "
                              f"{mv['final_p100']:.3f}; the surrogate is trained {int(mv['epochs'])} epochs "
@@ -303,27 +320,27 @@ def plot_ranks(ranks: pd.DataFrame, ax=None, title: str | None = None):
 def describe_ignite(gains100: pd.DataFrame, gains50: pd.DataFrame, sharp: pd.DataFrame, records: list[dict],
                     method: str = "MATCH-OPT") -> str:
     """Markdown bullets for ``method`` with vs without IGNITE, from :func:`mbo_lib.reporting.ignite.gains` at the
-    100th / 50th percentile, :func:`~mbo_lib.reporting.ignite.sharpness_table` and the records: the gain summary,
-    sharpness per task, tasks whose difference of means is within the seeds' spread (std with + std without),
+    100th / 50th percentile, :func:`~mbo_lib.reporting.ignite.sharpness_table` and the records: the paired verdicts
+    (:func:`mbo_lib.stats.paired_gain`), sharpness per task with its interval, tasks whose paired interval holds 0,
     tasks where neither surrogate can move the score, and tasks where the BDMM multiplier ended at or below 0."""
     from .ignite import gain_summary
 
     lines = []
     for p, g in ((100, gains100), (50, gains50)):
         s = gain_summary(g)
-        if s["cells"]:
-            lines.append(f"- {p}th percentile: IGNITE raised {method}'s score on {s['improved']} of {s['cells']} tasks, "
-                         f"lowered it on {s['decreased']}, left {s['unchanged']} unchanged (|gain| < {s['tol_percent']:g}%); "
-                         f"gains from {s['worst_gain_percent']:+.2f}% ({s['worst_where']}) to "
-                         f"{s['peak_gain_percent']:+.2f}% ({s['peak_where']}), mean {s['mean_gain_percent']:+.2f}%.")
+        if s["gain_cells"]:
+            lines.append(f"- {p}th percentile, {s['gain_cells']} tasks with paired runs: IGNITE's paired 95% interval "
+                         f"lies above 0 (improves) on {s['improves']}, below 0 (worsens) on {s['worsens']}, holds 0 "
+                         f"(no detectable change) on {s['no detectable change']}, and {s['no_verdict']} have fewer than "
+                         f"2 paired seeds (no verdict); gains from {s['worst_gain_percent']:+.2f}% ({s['worst_where']}) "
+                         f"to {s['peak_gain_percent']:+.2f}% ({s['peak_where']}), mean {s['mean_gain_percent']:+.2f}%.")
     for _, r in sharp.dropna(subset=["reduction %"]).iterrows():
         lines.append(f"- Sharpness on {r['task']}: {r['without']} without, {r['with']} with IGNITE "
-                     f"({r['reduction %']:+.1f}% reduction, n={r['n']}).")
-    g = gains100[gains100.n > 0]
-    small = g[np.abs(g.with_mean - g.without_mean) < g.without_std + g.with_std]
-    if len(small):
-        lines.append("- On " + ", ".join(_short(t) for t in small.task) + " the difference of the means is smaller "
-                     "than the sum of the two seed spreads (std): with this n, no claim either way.")
+                     f"({r['reduction %']:+.1f}% reduction, 95% CI {r['reduction 95% CI']}, n={r['n']}).")
+    flat = gains100[gains100.verdict == "no detectable change"]
+    if len(flat):
+        lines.append("- On " + ", ".join(_short(t) for t in flat.task) + " the paired 95% interval of the gain holds 0: "
+                     "with this n, no claim either way.")
     stuck = None
     for variant in ("", "ignite"):
         moves = search_moves([r for r in records if (r["spec"].get("regularizer") or {}).get("name", "") == variant], method)

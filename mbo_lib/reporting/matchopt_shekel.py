@@ -134,22 +134,26 @@ def gradient_error_frame(task: Task, models: dict[tuple[str, int], nn.Module],
 
 
 def summarize_gradient_errors(frame: pd.DataFrame, value: str = "error") -> pd.DataFrame:
-    """Per (region, surrogate): the median of ``value`` over designs for each seed, then mean and population
-    std (ddof=0) of those medians over seeds, and n seeds. Regions keep their order of appearance."""
+    """Per (region, surrogate): the median of ``value`` over designs for each seed, then
+    :func:`mbo_lib.stats.summarize` of those medians over seeds (mean, population std, n, 95% interval ``low`` /
+    ``high``). Regions keep their order of appearance."""
+    from .. import stats
+
     per_seed = frame.groupby(["region", "surrogate", "seed"], sort=False)[value].median().reset_index()
-    grouped = per_seed.groupby(["region", "surrogate"], sort=False)[value]
-    return pd.DataFrame({"mean": grouped.mean(), "std": grouped.std(ddof=0), "n": grouped.count()}).reset_index()
+    return stats.summarize(per_seed, value, by=("region", "surrogate"))
 
 
 def plot_gradient_errors(summary: pd.DataFrame, ax, ylabel: str = "median ||grad g - grad g_phi||"):
-    """Grouped bars: one group per region, one bar per surrogate (mean over seeds), error bars = std over seeds."""
+    """Grouped bars: one group per region, one bar per surrogate (mean over seeds), error bars = 95% interval of
+    the mean over seeds (none for one seed)."""
     regions = list(dict.fromkeys(summary["region"]))
     kinds = list(dict.fromkeys(summary["surrogate"]))
     width = 0.8 / len(kinds)
     for i, kind in enumerate(kinds):
         part = summary[summary["surrogate"] == kind].set_index("region").reindex(regions)
-        ax.bar(np.arange(len(regions)) + (i - (len(kinds) - 1) / 2) * width, part["mean"], width, yerr=part["std"],
-               capsize=3, label=kind)
+        err = np.vstack([part["mean"] - part["low"], part["high"] - part["mean"]]).astype(float)
+        ax.bar(np.arange(len(regions)) + (i - (len(kinds) - 1) / 2) * width, part["mean"], width,
+               yerr=np.nan_to_num(err), capsize=3, label=kind)
     ax.set_xticks(np.arange(len(regions)), regions, rotation=15)
     ax.set_ylabel(ylabel)
     ax.legend()
@@ -178,3 +182,43 @@ def riemann_bias_table(model: nn.Module, task: Task, num_points_list: Sequence[i
                      "mean_predicted_difference": float(np.mean([lg["grad_match_pred_diff"] for lg in logs])),
                      "mean_observed_difference": observed})
     return pd.DataFrame(rows)
+
+
+def region_table(frame: pd.DataFrame, value: str = "error", regions: Sequence[str] | None = None) -> pd.DataFrame:
+    """Per region: each surrogate's per-seed median ``value`` as ``mean ± population std [95% CI]`` over seeds,
+    ``n`` seeds, the ratio of the means (MATCH-OPT / regression), and the paired comparison on the same seeds
+    (:func:`mbo_lib.stats.paired_gain`, MATCH-OPT minus regression): difference, its 95% interval and the verdict
+    ("MATCH-OPT lower" / "MATCH-OPT higher" / "no detectable difference")."""
+    from .. import stats
+
+    per_seed = frame.groupby(["region", "surrogate", "seed"], sort=False)[value].median().reset_index()
+    cells = stats.summarize(per_seed, value, by=("region", "surrogate")).set_index(["region", "surrogate"])
+    pairs = stats.paired_frame(per_seed, value, "surrogate", "MATCH-OPT", "regression", by=("region",))
+    words = {"improves": "MATCH-OPT higher", "worsens": "MATCH-OPT lower", "no detectable change":
+             "no detectable difference"}
+    rows = []
+    for _, p in pairs.iterrows():
+        row = {"region": p["region"]}
+        for kind in ("regression", "MATCH-OPT"):
+            key = (p["region"], kind)
+            row[kind] = stats.fmt_inline(cells.loc[key], 4) if key in cells.index else "—"
+        ci = "—" if np.isnan(p["diff_low"]) else f"[{p['diff_low']:+.3g}, {p['diff_high']:+.3g}]"  # errors are small
+        row.update({"n": int(p["n"]), "MATCH-OPT / regression": p["with_mean"] / p["without_mean"],
+                    "difference": f"{p['diff']:+.3g}", "difference 95% CI": ci,
+                    "verdict": words.get(p["verdict"], p["verdict"])})
+        rows.append(row)
+    out = pd.DataFrame(rows)
+    return out.set_index("region").reindex(list(regions)).reset_index() if regions is not None and len(out) else out
+
+
+def training_table(train: pd.DataFrame, columns: Sequence[str] = ("train_mse", "train_grad_match", "seconds"),
+                   digits: int = 4) -> pd.DataFrame:
+    """Per surrogate: ``mean ± population std [95% CI]`` over seeds of each training statistic, and ``n``."""
+    from .. import stats
+
+    cells = {c: stats.summarize(train, c, by=("surrogate",)).set_index("surrogate") for c in columns}
+    first = cells[columns[0]]
+    table = pd.DataFrame({c: [stats.fmt_inline(cells[c].loc[s], digits) for s in first.index] for c in columns},
+                         index=first.index)
+    table["n"] = first["n"].astype(int)
+    return table

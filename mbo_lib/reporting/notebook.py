@@ -7,6 +7,7 @@ import torch
 
 from .. import __version__
 from ..config import data_dir, pick_device, records_dir
+from ..experiments.record import records_frame  # noqa: F401  (the one flattener; notebooks call rep.records_frame)
 from ..experiments.spec import PROFILES
 
 
@@ -44,32 +45,3 @@ def load_records(specs, compute_missing: bool = True, device="auto", store=None)
         print(f"{len(specs) - len(found)} of {len(specs)} runs have no record yet (compute_missing=False): "
               f"their cells show '—'")
     return found
-
-
-def records_frame(records: list[dict]):
-    """Records (from ``run_grid``) -> one row per run (spec fields + score summaries)."""
-    import json
-
-    import pandas as pd
-
-    rows = []
-    for r in records:
-        row = {k: r["spec"][k] for k in ("task", "method", "profile", "seed")}
-        row["overrides"] = json.dumps(r["spec"].get("overrides", {}), sort_keys=True)
-        row["regularizer"] = r["spec"].get("regularizer", {}).get("name", "")
-        row.update({k: v for k, v in r["result"].items() if k.startswith(("norm_p", "raw_p"))})
-        row["seconds"] = r.get("timings", {}).get("total_seconds")
-        rows.append(row)
-    return pd.DataFrame(rows)
-
-
-def curves_frame(records: list[dict]):
-    """Score-vs-step curves of records -> one row per (run, step)."""
-    import pandas as pd
-
-    rows = []
-    for r in records:
-        for point in r.get("curve", []):
-            rows.append({"task": r["spec"]["task"], "method": r["spec"]["method"], "seed": r["spec"]["seed"],
-                         "regularizer": r["spec"].get("regularizer", {}).get("name", ""), **point})
-    return pd.DataFrame(rows)

@@ -2,8 +2,10 @@
 
 One PGS run (:mod:`mbo_lib.methods.pgs`) sweeps every ``p`` of ``top_ps``, keeps the candidates of every
 (p, checkpoint) as ``steps`` (scored by the runner as the record's ``curve``; ``curve[i]["step"] ==
-extras["checkpoints"][i]["key"]``) and lets OSEL pick one without the oracle. These helpers turn such records into
-per-checkpoint rows and summaries; they never recompute anything.
+extras["checkpoints"][i]["key"]``) and lets OSEL pick one without the oracle. The per-checkpoint rows come from
+``records_frame(records, kind="checkpoints", short_names=True)`` (:mod:`mbo_lib.experiments.record`); these
+helpers summarize them with :mod:`mbo_lib.stats` (cells: ``mean ± population std [95% CI]`` over seeds, n) and
+never recompute anything.
 """
 from __future__ import annotations
 
@@ -12,38 +14,22 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+from .. import stats
 from ..tasks import SHORT_NAMES
-from .tables import fmt_pm, ours_summary
+from .tables import ours_summary
 
 TIE_TOL = 1e-9  # oracle scores closer than this are the same design's score
 
-CHECKPOINT_COLUMNS = ["task", "seed", "regularizer", "key", "top_p", "rl_steps", "osel_score", "surrogate_max",
-                      "selected"]
-
-
-def checkpoint_frame(records: list[dict]) -> pd.DataFrame:
-    """One row per (PGS run, checkpoint): task (short name), seed, regularizer name ("" for none), ``key``,
-    ``top_p``, ``rl_steps``, ``osel_score`` (max k-NN prediction, normalized y), ``surrogate_max``, ``selected``
-    (OSEL's pick) and the oracle's ``norm_p*`` of that checkpoint's 128 candidates (from the record's curve)."""
-    rows = []
-    for r in records:
-        curve = {c["step"]: c for c in r.get("curve", [])}
-        reg = (r["spec"].get("regularizer") or {}).get("name", "")
-        task = SHORT_NAMES.get(r["spec"]["task"], r["spec"]["task"])
-        for c in r["extras"].get("checkpoints", []):
-            scores = {k: v for k, v in curve.get(c["key"], {}).items() if k.startswith("norm_p")}
-            rows.append({"task": task, "seed": r["spec"]["seed"], "regularizer": reg,
-                         **{k: c[k] for k in CHECKPOINT_COLUMNS[3:]}, **scores})
-    return pd.DataFrame(rows) if rows else pd.DataFrame(columns=CHECKPOINT_COLUMNS + ["norm_p100", "norm_p50"])
-
 
 def _pm(values: pd.Series, digits: int) -> str:
-    return fmt_pm(values.mean(), values.std(ddof=0), digits) if len(values) else "—"
+    """``mean ± population std [95% CI]`` of one cell (:func:`mbo_lib.stats.fmt_inline`)."""
+    return stats.fmt_inline(stats.cell_stats(values), digits)
 
 
 def sweep_table(ckpt: pd.DataFrame, percentile: int = 100, by_checkpoint: bool = True, digits: int = 3) -> pd.DataFrame:
     """Per task and p (and RL checkpoint when ``by_checkpoint``): the oracle's normalized ``percentile`` and
-    the OSEL score, each mean ± population std over seeds, ``n`` seeds and how many seeds OSEL picked the cell.
+    the OSEL score, each ``mean ± population std [95% CI]`` over seeds, ``n`` seeds and how many seeds OSEL
+    picked the cell. ``ckpt``: ``records_frame(records, kind="checkpoints", short_names=True)``.
 
     Without ``by_checkpoint`` each p is summarized by its **last** checkpoint (the fully trained policy) and
     ``OSEL picks`` counts picks of any checkpoint of that p.
@@ -98,7 +84,7 @@ def _in_task_order(table: pd.DataFrame, ckpt: pd.DataFrame, then: list[str]) -> 
 
 
 def regret_summary(regret: pd.DataFrame, digits: int = 3) -> pd.DataFrame:
-    """Per task: mean ± population std over seeds of OSEL's pick, the oracle-best (p, checkpoint), the regret,
+    """Per task: ``mean ± population std [95% CI]`` over seeds of OSEL's pick, the oracle-best (p, checkpoint), the regret,
     the fixed ``p`` column of :func:`osel_regret`, and in how many seeds OSEL's pick scored as high as the
     oracle-best (p, checkpoint) (ties count: several checkpoints often decode to the same best design)."""
     if regret.empty:
@@ -116,7 +102,8 @@ def regret_summary(regret: pd.DataFrame, digits: int = 3) -> pd.DataFrame:
 
 def plot_sweep(ckpt: pd.DataFrame, task: str, percentile: int = 100, axes: Sequence | None = None):
     """Two panels for ``task``: the oracle's normalized ``percentile`` and the OSEL score against p, one line per
-    RL checkpoint (mean over seeds, error bars = population std; lines shifted by +-0.6 on x to stay apart);
+    RL checkpoint (mean over seeds, error bars = 95% interval of the mean, none for one seed; lines shifted by
+    +-0.6 on x to stay apart);
     OSEL's picks as black crosses (per seed, at its p, on the oracle panel). Returns the axes."""
     import matplotlib.pyplot as plt
 
@@ -128,9 +115,10 @@ def plot_sweep(ckpt: pd.DataFrame, task: str, percentile: int = 100, axes: Seque
                                  (axes[1], "osel_score", "OSEL score (max k-NN prediction, z-scored y)")):
         groups = list(sub.groupby("rl_steps"))
         for i, (steps, line) in enumerate(groups):
-            stats = line.groupby("top_p")[column].agg(["mean", lambda v: v.std(ddof=0)])
+            cells = stats.summarize(line, column, by=("top_p",)).sort_values("top_p")
             shift = 0.6 * (i - (len(groups) - 1) / 2)  # side by side, so the error bars do not hide each other
-            panel.errorbar(stats.index + shift, stats["mean"], yerr=stats.iloc[:, 1], marker="o", capsize=3,
+            err = np.vstack([cells["mean"] - cells["low"], cells["high"] - cells["mean"]]).astype(float)
+            panel.errorbar(cells.top_p + shift, cells["mean"], yerr=np.nan_to_num(err), marker="o", capsize=3,
                            label=f"{steps} RL steps")
         panel.set_xlabel("top p (%) of the data used for the trajectories")
         panel.set_ylabel(label)
@@ -143,8 +131,9 @@ def plot_sweep(ckpt: pd.DataFrame, task: str, percentile: int = 100, axes: Seque
 def method_task_table(frame: pd.DataFrame, methods: Sequence[str], tasks: Sequence[str],
                       percentiles: Sequence[int] = (100, 50), not_run: dict[str, str] | None = None,
                       digits: int = 3) -> pd.DataFrame:
-    """Ours only, one row per method, one column per (task, percentile): normalized score mean ± population std
-    over seeds with ``(n)``; ``"—"`` without records, ``"not run"`` for tasks in ``not_run``."""
+    """Ours only, one row per method, one column per (task, percentile): normalized score
+    ``mean ± population std [95% CI] (n)`` over seeds; ``"—"`` without records, ``"not run"`` for tasks in
+    ``not_run``."""
     summaries = {p: ours_summary(frame, f"norm_p{p}").set_index(["method", "task"]) for p in percentiles}
     out = {}
     for method in methods:
@@ -156,8 +145,8 @@ def method_task_table(frame: pd.DataFrame, methods: Sequence[str], tasks: Sequen
                 if not_run and (task in not_run or short in not_run):
                     row[col] = "not run"
                 elif (method, short) in summaries[p].index:
-                    mean, std, n = summaries[p].loc[(method, short), ["mean", "std", "n"]]
-                    row[col] = f"{fmt_pm(mean, std, digits)} ({int(n)})"
+                    cell = summaries[p].loc[(method, short)]
+                    row[col] = f"{stats.fmt_inline(cell, digits)} ({int(cell['n'])})"
                 else:
                     row[col] = "—"
         out[method] = row
@@ -166,23 +155,45 @@ def method_task_table(frame: pd.DataFrame, methods: Sequence[str], tasks: Sequen
 
 def rank_sentences(frame: pd.DataFrame, method: str, methods: Sequence[str], tasks: Sequence[str],
                    percentile: int = 100) -> str:
-    """Markdown bullets: per task, ``method``'s mean normalized ``percentile`` score and its rank among the
-    ``methods`` that have records there, with the best other method and the gap to it."""
-    df = frame.assign(task=frame["task"].map(lambda t: SHORT_NAMES.get(t, t))) if len(frame) else frame
+    """Markdown bullets: per task, ``method``'s mean normalized ``percentile`` score (n, 95% CI) and its rank
+    among the ``methods`` that have records there (by mean), with the best other method and the gap to it."""
+    summary = ours_summary(frame[frame.method.isin(methods)] if len(frame) else frame, f"norm_p{percentile}")
     lines = []
     for task in tasks:
         short = SHORT_NAMES.get(task, task)
-        sub = df[(df.task == short) & df.method.isin(methods)] if len(df) else df
-        means = sub.groupby("method")[f"norm_p{percentile}"].mean().sort_values(ascending=False) if len(sub) else None
-        if means is None or method not in means.index:
+        cells = summary[summary.task == short].sort_values("mean", ascending=False, kind="stable").set_index("method")
+        if method not in cells.index:
             lines.append(f"- {short}: no {method} record.")
             continue
-        rank = int(list(means.index).index(method)) + 1
-        others = means.drop(method)
+        c = cells.loc[method]
+        ours = f"{method} {c['mean']:.3f} (n={int(c['n'])}, 95% CI {stats.fmt_ci(c['low'], c['high'])})"
+        others = cells.drop(method)
         if others.empty:
-            lines.append(f"- {short}: {method} {means[method]:.3f}; no other method has records here.")
+            lines.append(f"- {short}: {ours}; no other method has records here.")
             continue
-        best_other = others.index[0]
-        lines.append(f"- {short}: {method} {means[method]:.3f}, rank {rank} of {len(means)}; best other "
-                     f"{best_other} {others.iloc[0]:.3f} (Δ {means[method] - others.iloc[0]:+.3f}).")
+        rank = int(list(cells.index).index(method)) + 1
+        best, b = others.index[0], others.iloc[0]
+        lines.append(f"- {short}: {ours}, rank {rank} of {len(cells)}; best other {best} {b['mean']:.3f} "
+                     f"(n={int(b['n'])}) (Δ {c['mean'] - b['mean']:+.3f}).")
     return "\n".join(lines)
+
+
+def regret_sentences(regret: pd.DataFrame, reference_p: float = 20) -> str:
+    """Markdown, one bullet per task of :func:`osel_regret`: OSEL's pick, the oracle-best (p, checkpoint), the
+    regret (each mean with its 95% interval over seeds), how often OSEL's pick tied the best, and the fixed
+    ``reference_p`` at the last checkpoint against OSEL's pick (paired over seeds: the verdict of
+    :func:`mbo_lib.stats.paired_gain`)."""
+    fixed = f"p={reference_p:g} (last ckpt)"
+    lines = []
+    for task, sub in regret.groupby("task", sort=False):
+        c = {k: stats.cell_stats(sub[k]) for k in ("OSEL pick", "best", "regret")}
+        vs = stats.paired_gain(sub[fixed], sub["OSEL pick"])
+        word = {"improves": "better than", "worsens": "worse than"}.get(vs.verdict, "not detectably different from")
+        ci = lambda x: stats.fmt_ci(x.low, x.high)  # noqa: E731
+        lines.append(f"- {task} (n={len(sub)}): OSEL's pick scores {c['OSEL pick'].mean:.3f} (95% CI "
+                     f"{ci(c['OSEL pick'])}), the oracle-best (p, checkpoint) {c['best'].mean:.3f} ({ci(c['best'])}); "
+                     f"mean regret {c['regret'].mean:.3f} ({ci(c['regret'])}), max {sub['regret'].max():.3f}; OSEL's "
+                     f"pick scored as high as the oracle-best in {int((sub['regret'] <= TIE_TOL).sum())} of {len(sub)} "
+                     f"seeds; the fixed p = {reference_p:g} at the last checkpoint scores {vs.with_mean:.3f}, {word} "
+                     f"OSEL's pick (paired difference {vs.diff:+.3f}, 95% CI {stats.fmt_ci(vs.diff_low, vs.diff_high)}).")
+    return "\n".join(lines) if lines else "No PGS records."

@@ -7,6 +7,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from .. import stats
 from ..reference import published_scores
 from ..tasks import SHORT_NAMES
 from .tables import ours_summary
@@ -16,7 +17,8 @@ SOURCE_MARKERS = {"design-bench": "D", "ROOT": "^", "Offline-RaM": "s"}
 
 def plot_ours_vs_published(frame: pd.DataFrame, methods: Sequence[str], tasks: Sequence[str], percentile: int = 100,
                            sources: Sequence[str] = ("design-bench", "ROOT", "Offline-RaM"), ax=None):
-    """Bars: our mean ± std over seeds per (task, method); markers: each source's published mean ± std."""
+    """Bars: our mean over seeds per (task, method) with its 95% interval (none for one seed); markers: each
+    source's published mean ± std."""
     summary = ours_summary(frame, f"norm_p{percentile}").set_index(["method", "task"]) if len(frame) else None
     shorts = [SHORT_NAMES.get(t, t) for t in tasks]
     ax = ax or plt.subplots(figsize=(max(4, 1.6 * len(shorts) * max(1, len(methods)) ** 0.5), 3.2))[1]
@@ -25,9 +27,10 @@ def plot_ours_vs_published(frame: pd.DataFrame, methods: Sequence[str], tasks: S
         xs = np.arange(len(shorts)) + (j - (len(methods) - 1) / 2) * width
         means = [summary.loc[(method, s), "mean"] if summary is not None and (method, s) in summary.index else np.nan
                  for s in shorts]
-        stds = [summary.loc[(method, s), "std"] if summary is not None and (method, s) in summary.index else np.nan
-                for s in shorts]
-        ax.bar(xs, means, width * 0.9, yerr=stds, capsize=3, label=f"{method} (ours)", alpha=0.75)
+        bounds = [summary.loc[(method, s), ["low", "high"]].to_numpy(float)
+                  if summary is not None and (method, s) in summary.index else np.array([np.nan, np.nan]) for s in shorts]
+        err = np.nan_to_num(np.array([[m - b[0], b[1] - m] for m, b in zip(means, bounds)], dtype=float).T)
+        ax.bar(xs, means, width * 0.9, yerr=err, capsize=3, label=f"{method} (ours, 95% CI)", alpha=0.75)
         for k, src in enumerate(sources):
             for x, s in zip(xs, shorts):
                 pub = published_scores(method, s, percentile, src)
@@ -43,12 +46,13 @@ def plot_ours_vs_published(frame: pd.DataFrame, methods: Sequence[str], tasks: S
 
 
 def plot_curves(frame: pd.DataFrame, x: str, y: str, hue: str, ax=None, xlabel=None, ylabel=None):
-    """Mean ± std bands of ``y`` vs ``x`` per ``hue`` group (rows = seeds)."""
+    """Mean of ``y`` vs ``x`` per ``hue`` group (rows = seeds), band = 95% interval of the mean
+    (:func:`mbo_lib.stats.summarize`; none where one seed)."""
     ax = ax or plt.subplots(figsize=(4.5, 3.2))[1]
     for name, g in frame.groupby(hue):
-        stats = g.groupby(x)[y].agg(["mean", "std"]).reset_index()
-        ax.plot(stats[x], stats["mean"], marker="o", ms=3, label=str(name))
-        ax.fill_between(stats[x], stats["mean"] - stats["std"].fillna(0), stats["mean"] + stats["std"].fillna(0), alpha=0.2)
+        cells = stats.summarize(g, y, by=(x,)).sort_values(x)
+        ax.plot(cells[x], cells["mean"], marker="o", ms=3, label=f"{name} (n={int(cells.n.max())})")
+        ax.fill_between(cells[x], cells["low"].astype(float), cells["high"].astype(float), alpha=0.2)
     ax.set_xlabel(xlabel or x)
     ax.set_ylabel(ylabel or y)
     ax.legend(fontsize=7)

@@ -7,8 +7,10 @@
 # MATCH-OPT and PGS all compare against.
 #
 # **Protocol** (design-bench): 128 candidates per run; the 100th / 50th percentile of their oracle scores,
-# min-max normalized with the full (unfiltered) dataset bounds; mean ± population std over seeds (n given).
-# Published numbers come from `mbo_lib/reference/published_scores.csv` with their sources.
+# min-max normalized with the full (unfiltered) dataset bounds; mean ± population std over seeds, n and the
+# 95% interval of the mean (t-interval below 10 seeds; `mbo_lib.stats`). Published numbers come from
+# `mbo_lib/reference/published_scores.csv` with their sources; "vs <source>" says whether our difference from them
+# is consistent with 0 given both sides' uncertainty (Welch 95% interval, the published std over its 8 trials).
 
 # %%
 import matplotlib.pyplot as plt
@@ -76,14 +78,15 @@ rep.comparison_table(frame, ["GA"], tasks, percentile=50, not_run=not_run)
 
 # %% [markdown]
 # ## Figure: score by task, and score along the ascent
-# Left: bars are our mean ± std over seeds; black markers are the published means ± std. Right: the
-# normalized 100th-percentile score of the 128 designs at recorded gradient-ascent steps (mean ± std over seeds).
+# Left: bars are our mean over seeds with its 95% interval; black markers are the published means ± std. Right: the
+# normalized 100th-percentile score of the 128 designs at recorded gradient-ascent steps (mean over seeds, band:
+# 95% interval).
 
 # %% tags=["report"]
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.4))
 rep.plot_ours_vs_published(frame, ["GA"], runnable, ax=axes[0])
 axes[0].set_title(f"GA, {profile} profile, n={len(seeds)} seeds")
-rep.plot_curves(rep.curves_frame(records), "step", "norm_p100", "task", ax=axes[1], xlabel="gradient-ascent step",
+rep.plot_curves(rep.records_frame(records, kind="curve"), "step", "norm_p100", "task", ax=axes[1], xlabel="gradient-ascent step",
                 ylabel="normalized score, 100th pct.")
 axes[1].set_title("score vs step")
 fig.tight_layout()

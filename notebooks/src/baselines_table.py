@@ -7,9 +7,12 @@
 # and 7, re-runs of the official code). The sources disagree with each other; we show all of them.
 #
 # **Protocol**: 128 candidates per run, oracle-scored; 100th (and 50th) percentile, min-max normalized with the
-# full-dataset bounds; ours = mean ± population std over `seeds` (n per cell); "within ±2σ" asks whether our mean
-# lies within the published mean ± 2 published std. Profiles: `quick` (CPU-sized networks, fewer epochs: see each
-# method's docstring) unless stated; the `paper` table at the end uses the official settings.
+# full-dataset bounds; ours = mean ± population std over `seeds`, n per cell and the 95% interval of the mean
+# (t-interval below 10 seeds; `mbo_lib.stats`). "vs <source>": is the difference of the means consistent with 0 given
+# both sides' uncertainty (Welch 95% interval from our seeds and the published std over its 8 trials)? "within ±2σ"
+# (kept) asks whether our mean lies within the published mean ± 2 published std. Profiles: `quick` (CPU-sized
+# networks, fewer epochs: see each method's docstring) unless stated; the `paper` table at the end uses the official
+# settings.
 
 # %%
 import matplotlib.pyplot as plt
@@ -90,8 +93,8 @@ table50
 
 # %% [markdown]
 # ## Figure
-# Bars: our mean ± std over seeds (100th percentile); black markers: published mean ± std (diamond design-bench,
-# triangle ROOT, square Offline-RaM).
+# Bars: our mean over seeds with its 95% interval (100th percentile); black markers: published mean ± std (diamond
+# design-bench, triangle ROOT, square Offline-RaM).
 
 # %% tags=["report"]
 fig, axes = plt.subplots(1, max(len(runnable), 1), figsize=(5.5 * max(len(runnable), 1), 3.6), squeeze=False)

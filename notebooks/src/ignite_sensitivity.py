@@ -8,9 +8,9 @@
 # and GA, one parameter swept at a time (the other at its default).
 #
 # **Protocol**: 128 candidates per run, oracle-scored, 100th percentile, normalized with the full-dataset bounds;
-# per seed, gain = (with - without) / without x 100 against the plain run with the same seed; lines are the mean
-# and bands ± the population std of the per-seed gains over n seeds (n in the legend; 4 seeds at the quick
-# profile, fewer than the paper's 16, so the bands are rough).
+# gain = (with - without) / without x 100 of the means over the seeds run both ways (paired); lines are that gain
+# and bands its paired 95% interval (t-interval of the per-seed differences; n in the legend; 4 seeds at the quick
+# profile, fewer than the paper's 16, so the bands are wide).
 
 # %%
 import matplotlib.pyplot as plt
@@ -48,23 +48,24 @@ regs += [{"name": "ignite", "epsilon": e} for e in epsilons if e != defaults.eps
 regs += [{"name": "ignite", "eta_lambda": e} for e in eta_lambdas if e != defaults.eta_lambda]
 specs = ex.grid(runnable, methods, seeds, profile) + [s for r in regs for s in ex.grid(runnable, methods, seeds, profile, regularizer=r)]
 records = ig.load_records(specs, compute_missing, dev)
-frame = ig.run_frame(records)
+frame = rep.records_frame(records)
 print(f"{len(records)} of {len(specs)} runs present; not run here: {not_run or 'none'}")
 
 # %% [markdown]
-# ## Gain (%) by setting (mean ± std over seeds, n)
+# ## Gain (%) by setting: gain of the means, std of the per-seed gains, paired 95% interval, verdict, n
 
 # %% tags=["report"]
 # NBVAL_CHECK_OUTPUT
 sens_eps = ig.sensitivity_frame(frame, "epsilon")
 sens_eta = ig.sensitivity_frame(frame, "eta_lambda")
-display(sens_eps.round({"gain_mean": 2, "gain_std": 2}))
-sens_eta.round({"gain_mean": 2, "gain_std": 2})
+rounding = {"gain_mean": 2, "gain_std": 2, "gain_low": 2, "gain_high": 2}
+display(sens_eps.round(rounding))
+sens_eta.round(rounding)
 
 # %% [markdown]
 # ## Figure
 # Gain of IGNITE over the plain method (100th percentile, TF-Bind-8) vs epsilon (left) and eta_lambda (right);
-# line: mean over seeds, band: ± population std, n seeds in the legend.
+# line: gain of the means over paired seeds, band: its paired 95% interval, n seeds in the legend.
 
 # %% tags=["report"]
 fig, axes = plt.subplots(1, 2, figsize=(9, 3.4))
@@ -81,5 +82,6 @@ for name, sens in (("epsilon", sens_eps), ("eta_lambda", sens_eta)):
         best, worst = g.loc[g.gain_mean.idxmax()], g.loc[g.gain_mean.idxmin()]
         lines.append(f"- {method}, {name}: gain from {worst.gain_mean:+.2f}% ({name} = {worst[name]:g}) to "
                      f"{best.gain_mean:+.2f}% ({name} = {best[name]:g}); seeds per point {int(g.n.min())}-{int(g.n.max())}; "
-                     f"the largest std over seeds is {g.gain_std.max():.2f} points.")
+                     f"the largest std over seeds is {g.gain_std.max():.2f} points; verdicts: "
+                     + ", ".join(f"{k} {v}" for k, v in g.verdict.value_counts().items()) + ".")
 display(Markdown("\n".join(lines) or "No setting has paired runs yet."))

@@ -8,7 +8,8 @@
 # `rho = 0.05`; the runner stores `||grad_w h||` in every record as `surrogate_grad_norm_on_candidates`.
 #
 # **Protocol**: REINFORCE and GA (the paper's examples), 128 candidates per run; mean ± population std over the
-# seeds present with and without IGNITE (n per cell); reduction = (1 - with / without) x 100 of the means.
+# seeds present with and without IGNITE (n per cell); reduction = (1 - with / without) x 100 of the means, with
+# its paired 95% interval and a verdict (lower / higher with IGNITE when the interval excludes 0).
 
 # %%
 import matplotlib.pyplot as plt
@@ -39,7 +40,7 @@ methods = [m for m in methods if m in method_names()]
 runnable, not_run = rep.split_available(tasks)
 specs = ex.grid(runnable, methods, seeds, profile) + ex.grid(runnable, methods, seeds, profile, regularizer={"name": "ignite"})
 records, reruns = ig.records_with_grad_norm(specs, compute_missing, dev)
-frame = ig.run_frame(records)
+frame = rep.records_frame(records)
 print(f"{len(records)} of {len(specs)} runs present; not run here: {not_run or 'none'}")
 
 # %% [markdown]
@@ -60,7 +61,7 @@ else:
 # %% tags=["report"]
 # NBVAL_CHECK_OUTPUT
 sharp = ig.sharpness_table(frame, methods, runnable)
-sharp[["method", "task", "without", "with", "reduction %", "n"]].round(1)
+sharp[["method", "task", "without", "with", "reduction %", "reduction 95% CI", "verdict", "n"]].round(1)
 
 # %%
 have = sharp.dropna(subset=["reduction %"])

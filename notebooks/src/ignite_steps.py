@@ -8,8 +8,8 @@
 #
 # **Protocol**: the runner scores the 128 candidates at each method's `record_steps` (printed below; the sizes of
 # each profile are in the method's docstring); 100th percentile, normalized with the full-dataset bounds;
-# lines are means and bands ± population std over the n seeds run both plain and with the regularizer (n in
-# the legend).
+# lines are means and bands the 95% interval of the mean over the n seeds run both plain and with the regularizer
+# (n in the legend).
 
 # %%
 import matplotlib.pyplot as plt
@@ -40,21 +40,31 @@ specs = ex.grid(runnable, methods, seeds, profile)
 for v in variants:
     specs += ex.grid(runnable, methods, seeds, profile, regularizer={"name": v})
 records = ig.load_records(specs, compute_missing, dev)
-steps = ig.paired_steps(ig.steps_frame(records))  # only seeds run with every variant
+steps = ig.paired_steps(rep.records_frame(records, kind="curve"))  # only seeds run with every variant
 print(f"{len(records)} of {len(specs)} runs present; not run here: {not_run or 'none'}")
 print("recorded steps:", {m: sorted(steps[steps.method == m].step.unique().tolist()) for m in methods})
 
 # %% [markdown]
-# ## Score at each recorded step (mean ± std over seeds)
+# ## Score at each recorded step: mean ± population std [95% CI] over seeds, n
 
 # %% tags=["report"]
 # NBVAL_CHECK_OUTPUT
 ig.steps_table(steps)
 
 # %% [markdown]
+# ## Gain of the regularizer at each recorded step (paired seeds)
+# gain = (with - without) / without x 100 of the means at that step, its paired 95% interval and the verdict
+# ("improves" / "worsens" when the interval excludes 0, else "no detectable change").
+
+# %% tags=["report"]
+# NBVAL_CHECK_OUTPUT
+for v in variants:
+    display(ig.steps_gain_table(steps, v).assign(variant=v))
+
+# %% [markdown]
 # ## Figure
 # Normalized 100th-percentile score of the 128 candidates vs gradient-ascent step, plain vs IGNITE-2; line: mean
-# over seeds, band: ± population std, n seeds in the legend.
+# over seeds, band: 95% interval of the mean, n seeds in the legend.
 
 # %% tags=["report"]
 panels = [(t, m) for t in runnable for m in methods]
@@ -65,9 +75,4 @@ for ax, (task, method) in zip(axes[0], panels):
 fig.tight_layout()
 
 # %%
-lines = []
-for (task, method, reg), g in steps.groupby(["task", "method", "regularizer"]):
-    m = g.groupby("step").norm_p100.mean()
-    lines.append(f"- {mbo.tasks.SHORT_NAMES.get(task, task)}, {method} {reg or 'plain'}: {m.iloc[0]:.3f} at step {m.index[0]}, best {m.max():.3f} at step "
-                 f"{m.idxmax()}, {m.iloc[-1]:.3f} at the last step {m.index[-1]} (n={g.seed.nunique()}).")
-display(Markdown("\n".join(lines) or "No runs yet."))
+display(Markdown(ig.steps_sentences(steps)))

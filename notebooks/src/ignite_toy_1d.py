@@ -20,6 +20,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import mbo_lib.reporting as rep
+from mbo_lib import stats
 from mbo_lib.reporting import ignite_toy as toy
 
 # %% tags=["parameters"]
@@ -64,7 +65,7 @@ fig.tight_layout()
 # the surrogate down; compare how far each fit wanders off there.
 #
 # ## Table: sharpness and slope, on the data and far from it
-# Mean ± population std over the seeds (n = number of seeds), 3 decimals.
+# Mean ± population std [95% interval of the mean] over the seeds (n = number of seeds), 3 decimals.
 
 # %% tags=["report"]
 # NBVAL_CHECK_OUTPUT
@@ -73,8 +74,9 @@ toy.summary_table(summary)
 
 # %%
 plain, ignite = (summary[summary.variant == v].set_index("seed") for v in ("plain", "IGNITE"))
-ratio = (ignite.sharpness_far / plain.sharpness_far).mean()
-print(f"IGNITE / plain sharpness far from the data: {ratio:.2f} (mean over {len(seeds)} seeds)")
+ratio = stats.cell_stats(ignite.sharpness_far / plain.sharpness_far)
+print(f"IGNITE / plain sharpness far from the data: {ratio.mean:.2f} (mean over n={ratio.n} seeds, 95% CI "
+      f"{stats.fmt_ci(ratio.low, ratio.high, 2)})")
 if profile != "smoke":  # at smoke (20 epochs) lambda has barely moved: no claim
     assert (ignite.sharpness_far < plain.sharpness_far).all(), "IGNITE did not lower the far-from-data sharpness"
 

@@ -6,10 +6,12 @@
 # with alpha = 0 (gradient matching only), at the 50th and 100th percentiles. We run both variants through the
 # same run-spec path (`overrides={"alpha": 0.0}`), same seeds, and show the difference.
 #
-# **Protocol**: 128 candidates per run (Adam on the designs, 150 steps), normalized 100th / 50th percentile with
-# the full-dataset bounds, mean ± population std over seeds (n per cell). The `quick` profile trains the paper's
-# 512-128-32 network for 10 epochs instead of 200 (see `mbo_lib/methods/matchopt.py`), so its surrogates are
-# under-trained; the published numbers below are for alpha = 1 with the official settings.
+# **Protocol**: 128 candidates per run (Adam on the designs, 150 steps), normalized 100th / 50th percentile with the
+# full-dataset bounds, mean ± population std over seeds, n and the 95% interval of the mean per cell
+# (`mbo_lib.stats`); the variants run on the same seeds, so their difference is paired (its 95% interval and a
+# verdict: "improves" / "worsens" when the interval excludes 0, else "no detectable change"). The `quick` profile
+# trains the paper's 512-128-32 network for 10 epochs instead of 200 (see `mbo_lib/methods/matchopt.py`), so its
+# surrogates are under-trained; the published numbers below are for alpha = 1 with the official settings.
 
 # %%
 from IPython.display import Markdown, display

@@ -11,13 +11,15 @@
 # Table 1) and Offline-RaM (ICLR 2025, Tables 2 and 7, re-runs of the official code).
 #
 # **Protocol**: 128 candidates per run, oracle-scored; 100th and 50th percentile, min-max normalized with the
-# full-dataset bounds (synthetic tasks: the bounds of their generated data, so a score above 1 beats the best
-# design of the data); ours = mean ± population std over `seeds` (n per cell); "within ±2σ" asks whether our mean
-# lies within the published mean ± 2 published std. **MNR**: per task, rank the methods by mean score (best = 1),
+# full-dataset bounds (synthetic tasks: the bounds of their generated data, so a score above 1 beats the best design
+# of the data); ours = mean ± population std [95% interval of the mean] over `seeds` (n per cell; t-interval below 10
+# seeds, `mbo_lib.stats`); "vs <source>": is our difference from the published mean consistent with 0 given both
+# sides' uncertainty (Welch 95% interval, the published std over its 8 trials)? "within ±2σ" (kept) asks whether our
+# mean lies within the published mean ± 2 published std. **MNR**: per task, rank the methods by mean score (best = 1),
 # divide by the number of methods ranked there, average over tasks (lower is better); ties (equal means at the 3
-# decimals shown) share the average rank; a missing cell is not ranked and the method averages over the tasks it
-# has (`mbo_lib/reporting/matchopt.py`). Profile `quick` (smaller networks / fewer epochs than the papers: each
-# method's docstring gives the sizes; MATCH-OPT trains 10 epochs instead of 200).
+# decimals shown) share the average rank; a missing cell is not ranked and the method averages over the tasks it has
+# (`mbo_lib/reporting/matchopt.py`). Profile `quick` (smaller networks / fewer epochs than the papers: each method's
+# docstring gives the sizes; MATCH-OPT trains 10 epochs instead of 200).
 
 # %%
 import matplotlib.pyplot as plt
@@ -67,8 +69,8 @@ rep.dataset_best_table(tasks, not_run)
 
 # %% [markdown]
 # ## Main table, 100th percentile
-# Mean ± population std of the normalized 100th-percentile score over seeds; `n` seeds per cell; MNR over the
-# runnable tasks (lower is better) and the method's place by MNR.
+# Mean ± population std [95% interval of the mean] of the normalized 100th-percentile score over seeds; `n` seeds
+# per cell; MNR over the runnable tasks (lower is better) and the method's place by MNR.
 
 # %% tags=["report"]
 # NBVAL_CHECK_OUTPUT

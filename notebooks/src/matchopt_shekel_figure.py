@@ -18,7 +18,7 @@
 # draws its test inputs from N(0, αI) at growing α; its exact data and α values are not reproduced here).
 #
 # **Statistic**: gradient error `||∇g(x) − ∇g_φ(x)||₂` in the task's units; per seed the median over the region's
-# designs, then mean ± population std over seeds (n = number of seeds).
+# designs, then mean ± population std and the 95% interval over seeds (n = number of seeds).
 
 # %%
 import matplotlib.pyplot as plt
@@ -72,7 +72,7 @@ for seed in seeds:
         logs.append({"surrogate": kind, "seed": seed, "seconds": log.seconds, **log.last()})
 train_table = pd.DataFrame(logs)
 print(f"{len(models)} surrogates, {train_table.seconds.sum():.0f} s of training")
-train_table.groupby("surrogate")[["train_mse", "train_grad_match", "seconds"]].mean().round(4)
+fig1.training_table(train_table)
 
 # %% [markdown]
 # `train_mse` is the regression error on the training data (z-scored y) in the last epoch; `train_grad_match` is
@@ -93,13 +93,13 @@ axes[1].set_title("relative gradient error")
 fig.tight_layout()
 
 # %% [markdown]
-# Bars: mean over seeds of the per-seed median over the region's designs; error bars: population std over the
-# seeds (n as in the title). Left: absolute error (log scale); right: the same divided by the true gradient's norm.
+# Bars: mean over seeds of the per-seed median over the region's designs; error bars: 95% interval of that mean
+# over the seeds (n as in the title). Left: absolute error (log scale); right: the same divided by the true
+# gradient's norm. The table gives each cell as mean ± population std [95% CI] and compares the two surrogates
+# on the same seeds (paired difference MATCH-OPT − regression, its 95% interval and the verdict).
 
 # %% tags=["report"]
-table = summary.pivot(index="region", columns="surrogate", values=["mean", "std"]).reindex(list(regions))
-table.columns = [f"{stat} {kind}" for stat, kind in table.columns]
-table["MATCH-OPT / regression"] = table["mean MATCH-OPT"] / table["mean regression"]
+table = fig1.region_table(frame, "error", list(regions))
 table.round(4)
 
 # %% [markdown]
@@ -107,11 +107,9 @@ table.round(4)
 # below say, region by region and computed from the table, whether our runs agree.
 
 # %%
-for region, row in table.iterrows():
-    ratio = row["MATCH-OPT / regression"]
-    verdict = "about the same as (within 5% of)" if abs(ratio - 1) < 0.05 else "lower than" if ratio < 1 else "higher than"
-    print(f"{region}: MATCH-OPT's median gradient error is {verdict} regression's "
-          f"({row['mean MATCH-OPT']:.4f} vs {row['mean regression']:.4f}, ratio {ratio:.2f}).")
+for _, row in table.iterrows():
+    print(f"{row['region']}: {row['verdict']} (MATCH-OPT {row['MATCH-OPT']} vs regression {row['regression']}, ratio "
+          f"{row['MATCH-OPT / regression']:.2f}, paired difference 95% CI {row['difference 95% CI']}, n={row['n']}).")
 
 # %% [markdown]
 # ## The 5-point left Riemann sum on long segments
@@ -130,6 +128,6 @@ bias.round(4)
 # %%
 at = bias.set_index("m")["grad_match"]
 print(f"regression surrogate (seed {seeds[0]}): gradient-matching loss {at[5]:.4f} at m = 5 vs {at[100]:.4f} at "
-      f"m = 100 ({at[5] / at[100]:.1f}x); mean training MSE of the MATCH-OPT surrogates "
-      f"{train_table[train_table.surrogate == 'MATCH-OPT'].train_mse.mean():.4f} vs regression "
-      f"{train_table[train_table.surrogate == 'regression'].train_mse.mean():.4f}.")
+      f"m = 100 ({at[5] / at[100]:.1f}x); training MSE (mean ± std [95% CI] over seeds) of the MATCH-OPT "
+      f"surrogates {fig1.training_table(train_table).loc['MATCH-OPT', 'train_mse']} vs regression "
+      f"{fig1.training_table(train_table).loc['regression', 'train_mse']}.")

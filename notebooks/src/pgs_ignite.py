@@ -11,7 +11,9 @@
 # **Protocol**: 128 candidates per run (OSEL's choice), oracle normalized 100th / 50th percentile with the
 # full-dataset bounds; mean ± population std over the seeds present both without and with IGNITE (n per cell;
 # quick-profile PGS runs cost minutes each on one CPU core, so not every seed may be present); gain =
-# (with − without) / without × 100 of the means. IGNITE's defaults (epsilon 0.1, eta_lambda 1e-3).
+# (with − without) / without × 100 of the means, with its paired 95% interval (t-interval of the per-seed
+# differences) and a verdict ("improves" / "worsens" when the interval excludes 0, else "no detectable change";
+# "—" below 2 paired seeds). IGNITE's defaults (epsilon 0.1, eta_lambda 1e-3).
 
 # %%
 from IPython.display import Markdown, display
@@ -39,7 +41,7 @@ runnable, not_run = rep.split_available(tasks)
 specs = ex.grid(runnable, ["PGS"], seeds, profile) + ex.grid(runnable, ["PGS"], seeds, profile,
                                                              regularizer={"name": "ignite"})
 records = rep.load_records(specs, compute_missing, dev)
-frame = ig.run_frame(records)
+frame = rep.records_frame(records)
 print(f"{len(records)} of {len(specs)} runs present; not run here: {not_run or 'none'}")
 
 # %% [markdown]
@@ -53,12 +55,7 @@ display(ig.gain_table(gains100, not_run).assign(percentile=100))
 ig.gain_table(gains50, not_run).assign(percentile=50)
 
 # %%
-lines = []
-for p, g in ((100, gains100), (50, gains50)):
-    for _, r in g[g.n > 0].iterrows():
-        lines.append(f"- {r['task']}, {p}th percentile (n={int(r['n'])} paired seeds): without {r['without_mean']:.3f}, "
-                     f"with IGNITE {r['with_mean']:.3f}, gain {r['gain']:+.2f}%.")
-display(Markdown("\n".join(lines) if lines else "No paired runs yet."))
+display(Markdown(ig.describe_gains({100: gains100, 50: gains50})))
 
 # %% [markdown]
 # ## Per seed, and what OSEL picked
@@ -66,7 +63,7 @@ display(Markdown("\n".join(lines) if lines else "No paired runs yet."))
 
 # %% tags=["report"]
 # NBVAL_CHECK_OUTPUT
-ckpt = pgsrep.checkpoint_frame(records)
+ckpt = rep.records_frame(records, kind="checkpoints", short_names=True)
 table = (ckpt[ckpt.selected][["task", "seed", "regularizer", "top_p", "rl_steps", "norm_p100", "norm_p50"]]
          .replace({"regularizer": {"": "none"}}).sort_values(["task", "seed", "regularizer"]).round(3))
 table.reset_index(drop=True)

@@ -9,8 +9,11 @@
 # the official code; 100th and 50th percentile). The two sources disagree (TF-Bind-8: 0.981 vs 0.889).
 #
 # **Protocol**: 128 candidates per run (OSEL's choice among all (p, checkpoint)), oracle-scored; 100th and 50th
-# percentile, min-max normalized with the full-dataset bounds; ours = mean ± population std over `seeds` (n per
-# cell); "within ±2σ" asks whether our mean lies within the published mean ± 2 published std. Profile `quick`:
+# percentile, min-max normalized with the full-dataset bounds; ours = mean ± population std over `seeds`, n per
+# cell and the 95% interval of the mean (t-interval below 10 seeds; `mbo_lib.stats`); "vs <source>": is our
+# difference from the published mean consistent with 0 given both sides' uncertainty (Welch 95% interval, the
+# published std over its 8 trials)? "within ±2σ" (kept) asks whether our mean lies within the published
+# mean ± 2 published std. Profile `quick`:
 # smaller surrogate and CQL networks and 1,000 CQL steps per p instead of 401,000 (`mbo_lib/methods/pgs.py`), and
 # one deliberate deviation at every profile: the VAE latent coordinates are z-scored before the search (see the
 # PGS docstring). PGS searches a VAE latent space on TF-Bind and z-scored x on Ackley.
@@ -87,7 +90,7 @@ rep.dataset_best_table(runnable)
 # Offline-RaM both ran 8 seeds of the official code and disagree with each other by more than their stds.
 
 # %% [markdown]
-# ## PGS next to the baselines and MATCH-OPT (ours, normalized score, mean ± std over seeds, (n))
+# ## PGS next to the baselines and MATCH-OPT (ours, normalized score, mean ± std [95% CI] over seeds, (n))
 # "—": no record for that cell at this profile (not computed by this build when `compute_missing` is False);
 # "not run": the task cannot run here.
 

@@ -9,11 +9,11 @@
 # (oracle-scored by the runner, never seen by the method) plus OSEL's scores and pick. This notebook reads them.
 #
 # **Protocol**: per (p, checkpoint) 128 candidates, oracle normalized 100th (and 50th) percentile with the
-# full-dataset bounds; mean ± population std over `seeds` (n per cell). OSEL score: max over the 128 candidates of
-# the k-NN prediction of z-scored y (our embedding: the surrogate's last hidden layer, not the paper's
-# value-prediction network). Regret = oracle score of the oracle-best (p, checkpoint) of the run minus that of
-# OSEL's pick (same seed). Profile `quick`: checkpoints after 500, 750 and 1,000 CQL steps (paper: every 50,000
-# steps up to 400,000), so the checkpoint axis here is short.
+# full-dataset bounds; mean ± population std [95% interval of the mean] over `seeds` (n per cell). OSEL score: max
+# over the 128 candidates of the k-NN prediction of z-scored y (our embedding: the surrogate's last hidden layer, not
+# the paper's value-prediction network). Regret = oracle score of the oracle-best (p, checkpoint) of the run minus
+# that of OSEL's pick (same seed). Profile `quick`: checkpoints after 500, 750 and 1,000 CQL steps (paper: every
+# 50,000 steps up to 400,000), so the checkpoint axis here is short.
 
 # %%
 import matplotlib.pyplot as plt
@@ -40,7 +40,7 @@ if profile == "smoke":  # CI-sized: one task
     tasks = tasks[:1]
 runnable, not_run = rep.split_available(tasks)
 records = rep.load_records(ex.grid(runnable, ["PGS"], seeds, profile), compute_missing, dev)
-ckpt = pgsrep.checkpoint_frame(records)
+ckpt = rep.records_frame(records, kind="checkpoints", short_names=True)
 print(f"{len(records)} PGS runs, {len(ckpt)} (run, p, checkpoint) cells; not run here: {not_run or 'none'}")
 
 # %% [markdown]
@@ -78,21 +78,12 @@ summary = pgsrep.regret_summary(regret)
 summary
 
 # %%
-lines = []
-for task, sub in regret.groupby("task", sort=False):
-    fixed = sub["p=20 (last ckpt)"].mean()
-    lines.append(f"- {task} (n={len(sub)}): OSEL's pick scores {sub['OSEL pick'].mean():.3f} on average, the "
-                 f"oracle-best (p, checkpoint) {sub['best'].mean():.3f} (mean regret {sub['regret'].mean():.3f}, "
-                 f"max {sub['regret'].max():.3f}); OSEL's pick scored as high as the oracle-best in "
-                 f"{int((sub['regret'] <= pgsrep.TIE_TOL).sum())} of {len(sub)} seeds; the fixed p = 20 at the "
-                 f"last checkpoint scores {fixed:.3f} ({'better' if fixed > sub['OSEL pick'].mean() else 'not better'} "
-                 f"than OSEL's pick on average).")
-display(Markdown("\n".join(lines) if lines else "No PGS records."))
+display(Markdown(pgsrep.regret_sentences(regret, reference_p=20)))
 
 # %% [markdown]
 # ## Figure: score against p
 # Left: the oracle's normalized 100th percentile; right: the OSEL score; one line per RL checkpoint, mean over
-# `seeds` with population-std error bars (lines shifted by ±0.6 on x so the bars stay apart); black crosses: OSEL's
+# `seeds` with 95%-interval error bars (lines shifted by ±0.6 on x so the bars stay apart); black crosses: OSEL's
 # pick in each seed (its oracle score, at its p).
 
 # %% tags=["report"]

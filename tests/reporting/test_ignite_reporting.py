@@ -4,7 +4,9 @@ import json
 import numpy as np
 import pytest
 
+from mbo_lib import stats
 from mbo_lib.reporting import ignite as ig
+from mbo_lib.reporting import records_frame
 
 T8 = "TFBind8-Exact-v0"
 
@@ -29,52 +31,88 @@ def test_headline_file_has_the_papers_counts_and_a_source():
 def test_gains_use_only_paired_seeds_and_the_papers_formula():
     records = [rec("GA", 0, 0.8), rec("GA", 1, 0.6), rec("GA", 2, 0.1),  # seed 2 has no IGNITE run: left out
                rec("GA", 0, 0.9, IG), rec("GA", 1, 0.7, IG), rec("GA", 3, 5.0, IG)]  # seed 3 has no plain run
-    g = ig.gains(ig.run_frame(records), ["GA", "COMs"], [T8])
+    g = ig.gains(records_frame(records), ["GA", "COMs"], [T8])
     ga, coms = g.iloc[0], g.iloc[1]
     assert ga.n == 2 and ga.without_mean == pytest.approx(0.7) and ga.with_mean == pytest.approx(0.8)
     assert ga.without_std == pytest.approx(0.1)  # population std
     assert ga.gain == pytest.approx((0.8 - 0.7) / 0.7 * 100)
-    assert coms.n == 0 and np.isnan(coms.gain)
+    assert coms.n == 0 and np.isnan(coms.gain) and coms.verdict == "—"
+    # paired differences 0.1 and 0.1: zero spread, so the interval is [0.1, 0.1] and excludes 0
+    assert (ga.diff_low, ga.diff_high) == pytest.approx((0.1, 0.1)) and ga.verdict == "improves"
     table = ig.gain_table(g, not_run={"TFBind10-Exact-v0": "no data"})
     assert list(table["gain %"]) == [f"{(0.8 - 0.7) / 0.7 * 100:+.2f}%", "—"]
-    assert table.loc[0, "without"] == "0.700 ± 0.100"
+    assert table.loc[0, "without"] == "0.700 ± 0.100" and table.loc[0, "n"] == 2
+    assert table.loc[0, "gain 95% CI"] == "[+14.29, +14.29]%" and list(table.verdict) == ["improves", "—"]
     wide = ig.gain_table(g, wide=True)
     assert list(wide.index) == ["GA", "COMs"] and wide.loc["GA", ("TFBind8", "gain %")] == table.loc[0, "gain %"]
 
 
 def test_gain_table_marks_not_run_tasks():
-    g = ig.gains(ig.run_frame([]), ["GA"], ["AntMorphology-Exact-v0"])
+    g = ig.gains(records_frame([]), ["GA"], ["AntMorphology-Exact-v0"])
     table = ig.gain_table(g, not_run={"AntMorphology-Exact-v0": "MissingDataError: no oracle"})
     assert table.loc[0, "without"] == "not run: MissingDataError: no oracle" and table.loc[0, "n"] == 0
 
 
 def test_gains_of_ignite2_ignore_ignite_runs_and_percentile_is_selectable():
     records = [rec("GA", 0, 0.5), rec("GA", 0, 0.6, IG), rec("GA", 0, 0.55, {"name": "ignite2"})]
-    frame = ig.run_frame(records)
+    frame = records_frame(records)
     assert ig.gains(frame, ["GA"], [T8], variant="ignite2").gain[0] == pytest.approx(10.0)
     assert ig.gains(frame, ["GA"], [T8], percentile=50).gain[0] == pytest.approx((0.4 - 0.3) / 0.3 * 100)
 
 
-def test_gain_summary_counts_with_the_unchanged_threshold():
-    import pandas as pd
+def _cells(diffs_by_method, base=0.5):
+    """Records of one cell per method: plain runs at ``base`` + seed noise, IGNITE runs shifted by the diffs."""
+    out = []
+    for method, diffs in diffs_by_method.items():
+        for seed, d in enumerate(diffs):
+            b = base + 0.01 * seed
+            out += [rec(method, seed, b), rec(method, seed, b + d, IG)]
+    return out
 
-    g = pd.DataFrame({"method": list("ABCDE"), "task": [T8] * 5, "gain": [2.0, 4.0, -1.0, 0.05, np.nan]})
-    s = ig.gain_summary(g, tol=0.1)
-    assert (s["cells"], s["improved"], s["decreased"], s["unchanged"]) == (4, 2, 1, 1)
-    assert s["improved_avg_gain_percent"] == 3.0 and s["peak_gain_percent"] == 4.0 and s["worst_gain_percent"] == -1.0
-    assert s["peak_where"] == "B / TFBind8"
-    h = ig.headline_table(s)
-    assert h.set_index("statistic").loc["improved", "ours"] == "2/4"
-    assert h.set_index("statistic").loc["improved", "IGNITE paper"] == "35/44"
+
+def test_gain_summary_counts_paired_verdicts_not_a_threshold():
+    records = _cells({"A": [0.05, 0.06, 0.05, 0.055],  # clear gain: interval above 0
+                      "B": [0.02, 0.021, 0.019, 0.02],  # small but consistent gain: still "improves"
+                      "C": [-0.03, -0.031, -0.029, -0.03],  # clear loss
+                      "D": [0.04, -0.04, 0.03, -0.035],  # noise: the interval holds 0
+                      "E": [0.01]})  # one paired seed: no verdict
+    g = ig.gains(records_frame(records), list("ABCDE"), [T8])
+    assert list(g.verdict) == ["improves", "improves", "worsens", "no detectable change", "—"]
+    s = ig.gain_summary(g)
+    assert (s["cells"], s["improves"], s["worsens"], s["no detectable change"], s["no_verdict"]) == (4, 2, 1, 1, 1)
+    assert s["improved_avg_gain_percent"] == pytest.approx(g.gain[:2].mean())
+    assert s["peak_where"] == "A / TFBind8" and s["worst_where"] == "C / TFBind8"
+    # signs of every cell with a gain (E included): A, B, E up; C and D (mean diff -0.00125) down
+    assert (s["sign_test"]["n_positive"], s["sign_test"]["n_negative"]) == (3, 2)
+    assert s["n_seeds"] == 4 and s["mde_percent"] > 0 and s["n_for_effect"] >= 2
+    h = ig.headline_table(s).set_index("statistic")
+    assert h.loc["improves (paired 95% CI above 0)", "ours"] == "2/4"
+    assert h.loc["improves (paired 95% CI above 0)", "IGNITE paper"] == "35/44 improved"
+    assert h.loc["worsens (paired 95% CI below 0)", "IGNITE paper"] == "4/44 decreased"
+    assert "sign test" in " ".join(h.index) and "n = 4" in ig.power_line(s)
+
+
+def test_aggregate_table_probability_of_improvement_and_iqm():
+    records = _cells({"A": [0.05, 0.06, 0.05, 0.055], "C": [-0.03, -0.031, -0.029, -0.03]})
+    t = ig.aggregate_table(records_frame(records), ["A", "C"], [T8], reps=200).set_index("statistic")
+    # rliable's P(X > Y) by its definition: per cell the share of (with run, plain run) pairs won, ties 1/2
+    a_with = [0.5 + 0.01 * s + d for s, d in enumerate([0.05, 0.06, 0.05, 0.055])]
+    c_with = [0.5 + 0.01 * s + d for s, d in enumerate([-0.03, -0.031, -0.029, -0.03])]
+    plain = [0.5 + 0.01 * s for s in range(4)]
+    p = lambda x, y: np.mean([(a > b) + 0.5 * (a == b) for a in x for b in y])  # noqa: E731
+    assert t.loc["P(ignite > plain)", "value"] == pytest.approx(round((p(a_with, plain) + p(c_with, plain)) / 2, 4))
+    assert t.loc["P(ignite > plain)", "cells"] == 2
+    assert t.loc["IQM plain", "value"] == pytest.approx(round(float(np.mean(sorted(plain * 2)[2:6])), 4))
+    assert t.loc["IQM ignite", "95% CI"].startswith("[")
 
 
 def test_sharpness_is_rho_times_the_recorded_norm_and_missing_stays_missing():
     records = [rec("GA", 0, 0.5, grad_norm=10.0), rec("GA", 0, 0.6, IG, grad_norm=2.0),
                rec("REINFORCE", 0, 0.5, grad_norm=None), rec("REINFORCE", 0, 0.5, IG, grad_norm=1.0)]
-    frame = ig.run_frame(records)
+    frame = records_frame(records)
     assert frame.sharpness[0] == pytest.approx(0.05 * 10.0)
     s = ig.sharpness_table(frame, ["GA", "REINFORCE"], [T8]).set_index("method")
-    assert s.loc["GA", "reduction %"] == pytest.approx(80.0)
+    assert s.loc["GA", "reduction %"] == pytest.approx(80.0) and s.loc["GA", "verdict"] == "—"  # n = 1
     assert s.loc["REINFORCE", "n"] == 0 and s.loc["REINFORCE", "without"] == "—"
 
 
@@ -83,31 +121,34 @@ def test_sensitivity_pairs_seeds_and_keeps_the_other_parameter_at_its_default():
     records += [rec("GA", 0, 0.55, IG), rec("GA", 1, 0.6, IG)]  # default: epsilon 0.1, eta 1e-3
     records += [rec("GA", 0, 0.45, {"name": "ignite", "epsilon": 0.5})]
     records += [rec("GA", 0, 0.7, {"name": "ignite", "eta_lambda": 1e-2})]  # not on the epsilon curve
-    frame = ig.run_frame(records)
+    frame = records_frame(records)
     eps = ig.sensitivity_frame(frame, "epsilon").set_index("epsilon")
     assert list(eps.index) == [0.1, 0.5]
     assert eps.loc[0.1, "gain_mean"] == pytest.approx(15.0) and eps.loc[0.1, "gain_std"] == pytest.approx(5.0)
+    half = stats.mean_interval([0.05, 0.1])[1] - 0.075  # t-interval of the paired differences, in % of 0.5
+    assert (eps.loc[0.1, "gain_low"], eps.loc[0.1, "gain_high"]) == pytest.approx((15 - 200 * half, 15 + 200 * half))
     assert eps.loc[0.5, "gain_mean"] == pytest.approx(-10.0) and eps.loc[0.5, "n"] == 1
     eta = ig.sensitivity_frame(frame, "eta_lambda").set_index("eta_lambda")
     assert list(eta.index) == pytest.approx([1e-3, 1e-2]) and eta.loc[1e-2, "gain_mean"] == pytest.approx(40.0)
-
-
-def test_ignite_params_fill_ignite2_defaults():
-    assert ig.ignite_params({"name": "ignite2"})["lambda_init"] == 0.01
-    assert ig.ignite_params({"name": "ignite", "epsilon": 0.2})["epsilon"] == 0.2
-    assert ig.ignite_params({}) == {}
 
 
 def test_steps_frame_and_table():
     records = [rec("GA", s, 0.5, curve=[(0, 0.4 + s * 0.1), (10, 0.6)]) for s in (0, 1)]
     records += [rec("GA", 0, 0.5, {"name": "ignite2"}, curve=[(0, 0.4), (10, 0.7)])]
     records += [rec("GA", 0, 0.5, task="TFBind10-Exact-v0", curve=[(0, 0.9), (10, 0.1)])]  # kept apart
-    steps = ig.steps_frame(records)
+    steps = records_frame(records, kind="curve")
     assert len(steps) == 8
     table = ig.steps_table(steps)
-    assert table.loc[("TFBind8", "GA", "plain"), 0] == "0.450 ± 0.050"
-    assert table.loc[("TFBind8", "GA", "ignite2"), 10] == "0.700 ± 0.000"
-    assert table.loc[("TFBind10", "GA", "plain"), 10] == "0.100 ± 0.000"
+    low, high, _ = stats.mean_interval([0.4, 0.5])
+    assert table.loc[("TFBind8", "GA", "plain"), 0] == f"0.450 ± 0.050 [{low:.3f}, {high:.3f}]"
+    assert table.loc[("TFBind8", "GA", "plain"), "n"] == 2
+    assert table.loc[("TFBind8", "GA", "ignite2"), 10] == "0.700 ± 0.000 [—]"
+    assert table.loc[("TFBind10", "GA", "plain"), 10] == "0.100 ± 0.000 [—]"
+    gains = ig.steps_gain_table(steps, "ignite2").set_index(["task", "method", "step"])
+    # seed 0 only is paired: plain 0.4 -> ignite2 0.4 at step 0 (+0%), 0.6 -> 0.7 at step 10
+    assert gains.loc[("TFBind8", "GA", 10), "gain %"] == f"{(0.7 - 0.6) / 0.6 * 100:+.2f}%"
+    assert gains.loc[("TFBind8", "GA", 10), "n"] == 1 and gains.loc[("TFBind8", "GA", 10), "verdict"] == "—"
+    assert gains.loc[("TFBind10", "GA", 0), "n"] == 0  # no IGNITE-2 run on TF-Bind-10
     paired = ig.paired_steps(steps)  # seed 1 has no IGNITE-2 run; TF-Bind-10 has only plain (nothing to pair)
     assert sorted(paired[paired.task == T8].seed.unique()) == [0] and len(paired[paired.task == T8]) == 4
     ax = ig.plot_steps(steps, "GA", task="TFBind10-Exact-v0")
@@ -137,10 +178,11 @@ def test_ignite_training_end_averages_members_and_skips_other_runs():
     t = ig.ignite_training_end([r, plain])
     assert len(t) == 1 and t.loc[0, "n"] == 1 and t.loc[0, "task"] == "TFBind8"
     assert t.loc[0, "lambda_end"] == pytest.approx(0.2) and t.loc[0, "sharpness"] == pytest.approx(0.3)
+    assert t.loc[0, "lambda_end 95% CI"] == "—"  # one run: no interval
     assert ig.ignite_training_end([plain]).empty
 
 
 def test_identical_cells_needs_every_paired_seed_equal():
     records = [rec("MINs", s, 0.5 + s / 10) for s in (0, 1)] + [rec("MINs", s, 0.5 + s / 10, IG) for s in (0, 1)]
     records += [rec("GA", s, 0.5) for s in (0, 1)] + [rec("GA", 0, 0.5, IG), rec("GA", 1, 0.6, IG)]
-    assert ig.identical_cells(ig.run_frame(records)) == [("MINs", "TFBind8", 2)]
+    assert ig.identical_cells(records_frame(records)) == [("MINs", "TFBind8", 2)]

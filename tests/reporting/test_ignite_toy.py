@@ -35,4 +35,6 @@ def test_fits_share_the_init_and_the_summary_reads_them():
     assert list(summary.variant) == ["plain", "IGNITE"]
     assert summary.sharpness_data.iloc[0] == pytest.approx(summary.sharpness_data.iloc[1])
     table = toy.summary_table(pd.concat([summary, summary.assign(seed=1, train_mse=summary.train_mse + 1)]))
-    assert table.loc["plain", "n"] == 2 and table.loc["plain", "train_mse"].endswith("± 0.500")
+    assert table.loc["plain", "n"] == 2 and " ± 0.500 [" in table.loc["plain", "train_mse"]
+    mse = summary.train_mse.iloc[0]  # seeds: mse and mse + 1 -> mean mse + 0.5, t-interval ± 12.706 * 0.5
+    assert table.loc["plain", "train_mse"].endswith(f"[{mse + 0.5 - 6.353:.3f}, {mse + 0.5 + 6.353:.3f}]")

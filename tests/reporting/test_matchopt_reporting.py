@@ -45,7 +45,9 @@ def test_main_table_cells_not_run_n_and_mnr():
                rec("MATCH-OPT", T8, 0, 0.7), rec("MATCH-OPT", T10, 0, 0.6)]
     t = mo.main_table(records_frame(records), ["GA", "MATCH-OPT", "MINs"], [T8, T10, ANT], 100,
                       not_run={ANT: "no data"})
-    assert t.loc["GA", "TFBind8"] == "0.850 ± 0.050" and t.loc["GA", "n"] == "1–2"
+    # 2 seeds: t-interval 0.85 ± t_{0.975,1} * 0.0707 / sqrt(2) = 0.85 ± 12.706 * 0.05; 1 seed: no interval
+    assert t.loc["GA", "TFBind8"] == "0.850 ± 0.050 [0.215, 1.485]" and t.loc["GA", "n"] == "1–2"
+    assert t.loc["MATCH-OPT", "TFBind8"] == "0.700 ± 0.000 [—]"
     assert t.loc["MATCH-OPT", "n"] == "1" and t.loc["MINs", "TFBind8"] == "—" and t.loc["MINs", "n"] == "0"
     assert (t["Ant"] == "not run").all()
     # TFBind8: GA 1/2, MATCH-OPT 2/2; TFBind10: tie 0.6 -> both 1.5/2
@@ -90,10 +92,13 @@ def test_search_moves_and_the_generated_explanation():
     text = mo.explain_differences(records_frame(records), records, ["GA", "MATCH-OPT"], [T8, LEVY, ACK, ANT],
                                   not_run={ANT: "no data"})
     lines = text.splitlines()
-    assert lines[0].startswith("- **TFBind8**: ours 0.875 ± 0.025 (n=2); ROOT 0.977 ± 0.004 (Δ -0.102, outside")
+    assert lines[0].startswith("- **TFBind8**: ours 0.875 ± 0.025 (n=2, 95% CI [0.557, 1.193]); ROOT 0.977 ± 0.004 "
+                               "(Δ -0.102, 95% CI of Δ [-0.415, 0.211]: consistent; outside ±2σ)")
+    assert "Offline-RaM 0.824 ± 0.067 (Δ +0.051, 95% CI of Δ [-0.054, 0.156]: consistent; within ±2σ)" in lines[0]
     assert "rank 2 of 2 here" in lines[0] and "1/2 seeds end where they started" in lines[0]
     assert "disagree by 0.153" in lines[0]  # |0.977 - 0.824| > 2 * (0.004 + 0.067)
-    assert "50th pct.: ours 0.375 ± 0.025 vs Offline-RaM 0.435 ± 0.017 (Δ -0.060, outside ±2σ)" in lines[0]
+    assert ("50th pct.: ours 0.375 ± 0.025 vs Offline-RaM 0.435 ± 0.017 (Δ -0.060, 95% CI of Δ [-0.315, 0.195]: "
+            "consistent; outside ±2σ)") in lines[0]
     assert f"On every seed (2/2) the step-150 score equals the step-0 score ({start:.3f}" in lines[1]
     assert "the oracle scores 0 of them above and 0 below their labels" in lines[1]  # synthetic: labels = oracle
     assert "no published value" in lines[2] and "climbs from 0.160" in lines[2]
@@ -109,7 +114,7 @@ def test_search_moves_and_the_generated_explanation():
     assert "paper-profile runs exist only for TFBind8" in text
     higher = mo.explain_differences(records_frame(records), records, ["GA", "MATCH-OPT"], [T8], paper_records=
                                     [rec("MATCH-OPT", T8, s, 0.95 + s / 100, epochs=200) for s in (0, 1)])
-    assert "scored 0.955 ± 0.005, higher than the quick runs' 0.875." in higher
+    assert "scored 0.955 ± 0.005 (95% CI [0.891, 1.019]), higher than the quick runs' 0.875." in higher
 
 
 @pytest.mark.parametrize("task_id", [LEVY, T8])
@@ -164,14 +169,16 @@ def test_describe_ignite_from_gains_sharpness_and_records():
 
     records = [run(T8, 0, 0.8, {}, 4.0, 0, start=(0.5, 0.1)), run(T8, 0, 0.88, IG, 2.0, 0.05, start=(0.5, 0.1)),
                run(T10, 0, 0.6, {}, 1.0, 0), run(T10, 0, 0.6, IG, 1.0, -0.01)]  # T10: the score never moves
-    frame = ig.run_frame(records)
+    frame = records_frame(records)
     g100, g50 = ig.gains(frame, ["MATCH-OPT"], [T8, T10], 100), ig.gains(frame, ["MATCH-OPT"], [T8, T10], 50)
     sharp = ig.sharpness_table(frame, ["MATCH-OPT"], [T8, T10])
     lines = mo.describe_ignite(g100, g50, sharp, records).splitlines()
-    assert lines[0] == ("- 100th percentile: IGNITE raised MATCH-OPT's score on 1 of 2 tasks, lowered it on 0, left 1 "
-                        "unchanged (|gain| < 0.1%); gains from +0.00% (MATCH-OPT / TFBind10) to +10.00% "
+    assert lines[0] == ("- 100th percentile, 2 tasks with paired runs: IGNITE's paired 95% interval lies above 0 "
+                        "(improves) on 0, below 0 (worsens) on 0, holds 0 (no detectable change) on 0, and 2 have "
+                        "fewer than 2 paired seeds (no verdict); gains from +0.00% (MATCH-OPT / TFBind10) to +10.00% "
                         "(MATCH-OPT / TFBind8), mean +5.00%.")
-    assert lines[2] == "- Sharpness on TFBind8: 0.2000 ± 0.0000 without, 0.1000 ± 0.0000 with IGNITE (+50.0% reduction, n=1)."
+    assert lines[2] == ("- Sharpness on TFBind8: 0.2000 ± 0.0000 without, 0.1000 ± 0.0000 with IGNITE (+50.0% reduction, "
+                        "95% CI —, n=1).")
     assert "- On TFBind10 the difference of the means" not in lines  # 0 < 0 + 0 is false: std 0, no claim line
     assert any(line.startswith("- TFBind10: with and without IGNITE the search leaves") for line in lines)
     assert lines[-1].startswith("- The multiplier ended at or below 0 on TFBind10 (-0.0100)")

@@ -49,6 +49,8 @@ def test_summary_is_mean_and_population_std_of_per_seed_medians():
                           "error": [1.0, 2.0, 9.0, 3.0, 4.0, 5.0]})
     row = fig1.summarize_gradient_errors(frame).iloc[0]
     assert (row["mean"], row["std"], row["n"]) == (3.0, 1.0, 2)  # medians 2 and 4
+    half = 12.706204736 * np.sqrt(2.0) / np.sqrt(2)  # t_{0.975,1} * sample std / sqrt(n)
+    assert (row["low"], row["high"]) == pytest.approx((3.0 - half, 3.0 + half))
 
 
 def test_smoke_fit_and_frame():
