@@ -71,18 +71,18 @@ def _cells(diffs_by_method, base=0.5):
 
 
 def test_gain_summary_counts_paired_verdicts_not_a_threshold():
-    records = _cells({"A": [0.05, 0.06, 0.05, 0.055],  # clear gain: interval above 0
-                      "B": [0.02, 0.021, 0.019, 0.02],  # small but consistent gain: still "improves"
-                      "C": [-0.03, -0.031, -0.029, -0.03],  # clear loss
-                      "D": [0.04, -0.04, 0.03, -0.035],  # noise: the interval holds 0
-                      "E": [0.01]})  # one paired seed: no verdict
-    g = ig.gains(records_frame(records), list("ABCDE"), [T8])
+    records = _cells({"GA": [0.05, 0.06, 0.05, 0.055],  # clear gain: interval above 0
+                      "COMs": [0.02, 0.021, 0.019, 0.02],  # small but consistent gain: still "improves"
+                      "REINFORCE": [-0.03, -0.031, -0.029, -0.03],  # clear loss
+                      "CMA-ES": [0.04, -0.04, 0.03, -0.035],  # noise: the interval holds 0
+                      "CbAS": [0.01]})  # one paired seed: no verdict
+    g = ig.gains(records_frame(records), ["GA", "COMs", "REINFORCE", "CMA-ES", "CbAS"], [T8])
     assert list(g.verdict) == ["improves", "improves", "worsens", "no detectable change", "—"]
     s = ig.gain_summary(g)
     assert (s["cells"], s["improves"], s["worsens"], s["no detectable change"], s["no_verdict"]) == (4, 2, 1, 1, 1)
     assert s["improved_avg_gain_percent"] == pytest.approx(g.gain[:2].mean())
-    assert s["peak_where"] == "A / TFBind8" and s["worst_where"] == "C / TFBind8"
-    # signs of every cell with a gain (E included): A, B, E up; C and D (mean diff -0.00125) down
+    assert s["peak_where"] == "GA / TFBind8" and s["worst_where"] == "REINFORCE / TFBind8"
+    # signs of every cell with a gain (CbAS included): GA, COMs, CbAS up; REINFORCE and CMA-ES (mean diff -0.00125) down
     assert (s["sign_test"]["n_positive"], s["sign_test"]["n_negative"]) == (3, 2)
     assert s["n_seeds"] == 4 and s["mde_percent"] > 0 and s["n_for_effect"] >= 2
     h = ig.headline_table(s).set_index("statistic")
@@ -93,8 +93,8 @@ def test_gain_summary_counts_paired_verdicts_not_a_threshold():
 
 
 def test_aggregate_table_probability_of_improvement_and_iqm():
-    records = _cells({"A": [0.05, 0.06, 0.05, 0.055], "C": [-0.03, -0.031, -0.029, -0.03]})
-    t = ig.aggregate_table(records_frame(records), ["A", "C"], [T8], reps=200).set_index("statistic")
+    records = _cells({"GA": [0.05, 0.06, 0.05, 0.055], "REINFORCE": [-0.03, -0.031, -0.029, -0.03]})
+    t = ig.aggregate_table(records_frame(records), ["GA", "REINFORCE"], [T8], reps=200).set_index("statistic")
     # rliable's P(X > Y) by its definition: per cell the share of (with run, plain run) pairs won, ties 1/2
     a_with = [0.5 + 0.01 * s + d for s, d in enumerate([0.05, 0.06, 0.05, 0.055])]
     c_with = [0.5 + 0.01 * s + d for s, d in enumerate([-0.03, -0.031, -0.029, -0.03])]
