@@ -1,7 +1,7 @@
 """The paper-settings evidence campaign (issue 12): the decisive cells, run on CPU as a resumable grid.
 
 Every cell is a list of run specs at the ``paper`` profile, with the settings of the paper whose claim it tests
-(:data:`SETTINGS`): IGNITE's run scripts for the IGNITE cells (design-baselines' settings, except COMs with 2
+(:mod:`mbo_lib.methods.settings`): IGNITE's run scripts for the IGNITE cells (design-baselines' settings, except COMs with 2
 forward-model epochs, baseline and IGNITE alike), MATCH-OPT's code for the MATCH-OPT cells. Plain and regularized
 runs of a cell share their seeds (paired). The order interleaves cells seed by seed (each cell gets its first
 paired seeds before any cell gets many), cheapest information first.
@@ -28,18 +28,10 @@ from pathlib import Path
 os.environ.setdefault("MBO_PROGRESS", "0")
 
 from mbo_lib.experiments import RecordStore, RunSpec, run_spec  # noqa: E402
+from mbo_lib.methods.settings import settings_overrides  # noqa: E402
 
 TF8, TF10 = "TFBind8-Exact-v0", "TFBind10-Exact-v0"
 
-# Which paper's settings a cell uses: per method, the overrides of the ``paper`` profile (documented, recorded in
-# every record's spec). ``ignite``: IGNITE's run scripts (cuong-dm/IGNITE ``scripts/``): each baseline at
-# design-baselines' settings, except COMs, trained for 2 forward-model epochs (``--forward-model-epochs 2 --fast``;
-# ``--fast`` only skips intermediate evaluations). ``matchopt``: the official MatchOpt code (the paper profile).
-SETTINGS = {
-    "ignite": {"COMs": {"epochs": 2}},
-    "matchopt": {},
-    "diagnostic": {"GA": {"hidden": [256, 256]}},  # GA at the quick width, the paper's 100 epochs
-}
 IGNITE = {"name": "ignite"}
 IGNITE2 = {"name": "ignite2"}
 
@@ -68,7 +60,7 @@ class Cell:
         return base * sum(3 if reg else 1 for reg in self.variants) / len(self.variants)
 
     def overrides(self) -> dict:
-        return {**SETTINGS[self.settings].get(self.method, {}), **self.extra_overrides}
+        return {**settings_overrides(self.settings, self.method), **self.extra_overrides}
 
     def specs(self, seed: int) -> list[RunSpec]:
         return [RunSpec(self.task, self.method, "paper", seed, overrides=self.overrides(), regularizer=reg)
@@ -78,8 +70,8 @@ class Cell:
 def cells() -> list[Cell]:
     """The decisive cells of issue 12, in priority order (cheap and decisive first)."""
     out = [Cell("diag GA 256x256 100ep TF-Bind-10", TF10, "GA", "diagnostic", 16)]
-    out += [Cell(f"MATCH-OPT TF-Bind-10", TF10, "MATCH-OPT", "matchopt", 4, variants=[{}]),
-            Cell(f"MATCH-OPT alpha=0 TF-Bind-10", TF10, "MATCH-OPT", "matchopt", 4, variants=[{}],
+    out += [Cell(f"MATCH-OPT TF-Bind-10", TF10, "MATCH-OPT", "baselines", 4, variants=[{}]),
+            Cell(f"MATCH-OPT alpha=0 TF-Bind-10", TF10, "MATCH-OPT", "baselines", 4, variants=[{}],
                  extra_overrides={"alpha": 0.0}),
             Cell("COMs TF-Bind-10 (IGNITE settings)", TF10, "COMs", "ignite", 8)]
     out += [Cell(f"{m} TF-Bind-10 (IGNITE settings)", TF10, m, "ignite", 8)
@@ -87,7 +79,7 @@ def cells() -> list[Cell]:
     out += [Cell("GA TF-Bind-10 (IGNITE settings)", TF10, "GA", "ignite", 8),
             Cell("IGNITE-2 COMs TF-Bind-10", TF10, "COMs", "ignite", 4, variants=[IGNITE2]),
             Cell("IGNITE-2 GA TF-Bind-10", TF10, "GA", "ignite", 4, variants=[IGNITE2]),
-            Cell("MATCH-OPT TF-Bind-8", TF8, "MATCH-OPT", "matchopt", 4, variants=[{}])]
+            Cell("MATCH-OPT TF-Bind-8", TF8, "MATCH-OPT", "baselines", 4, variants=[{}])]
     out += [Cell(f"{m} TF-Bind-8 (IGNITE settings)", TF8, m, "ignite", 4)
             for m in ("COMs", "REINFORCE", "CMA-ES", "BO-qEI", "CbAS")]
     out += [Cell("GA TF-Bind-8 (IGNITE settings)", TF8, "GA", "ignite", 2)]
