@@ -105,8 +105,25 @@ def sweep_specs(tasks: Sequence[str], methods: Sequence[str], profile: str, seed
     if regularizer_params and not regularizer:
         raise InvalidInputError(f"regularizer parameters {regularizer_params} given without a regularizer name")
     reg = {"name": regularizer, **(regularizer_params or {})} if regularizer else {}
+    for task in tasks:
+        check_task_kwargs(task, task_kwargs or {})
     return grid(tasks, methods, seeds, profile, overrides=dict(overrides or {}), regularizer=reg,
                 task_kwargs=dict(task_kwargs or {}))
+
+
+def check_task_kwargs(task: str, kwargs: dict) -> None:
+    """Raise now, before any run, when ``mbo_lib.tasks.make(task, **kwargs)`` would reject an argument name."""
+    import inspect
+
+    from ..tasks import resolve_task_id
+    from ..tasks.registry import TASK_BUILDERS
+
+    tid = resolve_task_id(task)
+    params = inspect.signature(TASK_BUILDERS[tid]).parameters
+    unknown = sorted(set(kwargs) - set(params))
+    if unknown:
+        raise InvalidInputError(f"task kwargs {unknown} not taken by {tid}; it takes "
+                                f"{sorted(p for p in params if p != 'name')}")
 
 
 def describe(spec: RunSpec) -> str:
