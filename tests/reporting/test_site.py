@@ -125,6 +125,9 @@ def test_injected_parameters_override_the_defaults():
     assert notebook_parameters(nb) == {"profile": "paper", "seeds": [0, 1, 2]}
     card = notebook_card("x.ipynb", nb)
     assert (card.profile, card.seeds, card.status) == ("paper", [0, 1, 2], "not executed")
+    nb.metadata["papermill"] = {"parameters": {"profile": "smoke", "seeds": [4, 5, 6]}}  # run_all.py's outputs
+    card = notebook_card("x.ipynb", nb)
+    assert (card.profile, card.seeds) == ("smoke", [4, 5])
 
 
 def test_build_refuses_empty_source_and_foreign_out(tmp_path):
@@ -166,6 +169,16 @@ def _browser_or_skip():
         options.add_argument(arg)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     return webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
+
+
+def test_missing_browser_skips_here_and_fails_under_ci(monkeypatch):
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    monkeypatch.setenv("CI", "false")
+    with pytest.raises(pytest.skip.Exception, match="needs chromium, chromedriver"):
+        _browser_or_skip()
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI=true but headless browser test needs chromium"):
+        _browser_or_skip()
 
 
 @pytest.fixture(scope="module")
