@@ -24,8 +24,20 @@ from mbo_lib.reporting.site import CLAIMS_NOTEBOOK, build_site, notebook_card, n
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
-# A 2 x 2 PNG with two colours
-PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGP4z8DAwMDAxMDAwMDAAAANHQEDasKb6QAAAABJRU5ErkJggg==")
+
+
+def _png() -> bytes:
+    """A 2 x 2 PNG with two colours."""
+    from PIL import Image
+
+    image = Image.new("RGB", (2, 2), "white")
+    image.putpixel((0, 0), (200, 30, 30))
+    buf = io.BytesIO()
+    image.save(buf, format="PNG")
+    return buf.getvalue()
+
+
+PNG = _png()
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +98,8 @@ def test_claims_notebook_is_the_scoreboard_on_top_and_errors_show(tmp_path):
     claims = nbformat.v4.new_notebook(cells=[
         nbformat.v4.new_markdown_cell("# Claims scoreboard\n\nWhich claims hold."),
         nbformat.v4.new_code_cell("show()", metadata={"tags": ["report"]}, outputs=[
-            nbformat.v4.new_output("display_data", data={"text/html": "<table><tr><td>claim-A</td><td>holds</td></tr></table>"}),
+            nbformat.v4.new_output("display_data",
+                                   data={"text/html": "<table><tr><td>claim-A</td><td>holds</td></tr></table>"}),
             nbformat.v4.new_output("display_data", data={"image/png": base64.b64encode(PNG).decode()}),
         ])])
     nbformat.write(claims, src / CLAIMS_NOTEBOOK)
