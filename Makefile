@@ -7,14 +7,16 @@ TORCH_SPEC ?= torch==2.13.0
 DESIGN_BENCH_SPEC ?= design-bench==2.0.20
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.mbo-installed
+SITE_FROM ?= notebooks
 
-.PHONY: setup run test notebooks golden clean-records help
+.PHONY: setup run test notebooks golden site clean-records help
 
 help:
 	@echo "make run    - set up .venv and run the main job (GA quick start on TF-Bind-8 + synthetic tasks)"
 	@echo "make test   - set up .venv and run the whole test suite (unit tests + nbval on the golden notebooks)"
 	@echo "make notebooks - rebuild and execute notebooks/ at the quick profile"
 	@echo "make golden - regenerate tests/golden/ (smoke-profile notebooks for nbval)"
+	@echo "make site   - static offline site of the executed notebooks in site/ (SITE_FROM=runs/smoke for a run_all output)"
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -36,6 +38,9 @@ test: setup
 
 notebooks: setup
 	$(PY) tools/build_notebooks.py
+
+site: setup
+	$(PY) tools/build_site.py --from $(SITE_FROM) --out site
 
 golden: setup
 	$(PY) run_all.py --profile smoke --update-golden

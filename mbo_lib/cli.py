@@ -75,7 +75,154 @@ def _verify(args) -> int:
                           device=device, out=functools.partial(print, flush=True))
 
 
-SUBCOMMANDS: list[Callable] = [_add_verify]
+# --------------------------------------------------------------------------------------------- run
+_RUN_EPILOG = """\
+Settings: --set KEY=VALUE overrides a METHOD hyperparameter (e.g. --set epochs=5 --set hidden=[64,64]) and
+applies to every --method given, so each must have it; --reg-set KEY=VALUE sets a REGULARIZER parameter and
+needs --regularizer (e.g. --regularizer ignite --reg-set epsilon=0.05). Order does not matter. VALUE is read as
+JSON when it is valid JSON (numbers, true/false, null, lists such as [64,64]; True/False/None too), else as a
+string. --task-kwargs takes one JSON object of arguments to mbo_lib.tasks.make, for every task
+(e.g. '{"max_samples": 500}').
+
+Runs whose record is already in the store are reused, not recomputed, so a killed sweep resumes with only the
+missing runs. The last line is a summary: done (computed now) / reused / failed; exit 1 when any run failed.
+
+Examples:
+  mbo run --task TFBind8 --method GA --profile smoke --seeds 0-7
+  mbo run --task TFBind8 --task TFBind10 --method GA --method COMs --profile quick --seeds 0,2,5 \\
+          --regularizer ignite --reg-set epsilon=0.05 --executor local --workers 2
+"""
+
+
+def _seeds_arg(text: str) -> list[int]:
+    from .errors import InvalidInputError
+    from .experiments.sweep import parse_seeds
+
+    try:
+        return parse_seeds(text)
+    except InvalidInputError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _json_object_arg(text: str) -> dict:
+    import json
+
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise argparse.ArgumentTypeError(f"not valid JSON ({exc.msg}): {text!r}") from None
+    if not isinstance(value, dict):
+        raise argparse.ArgumentTypeError("expected a JSON object such as '{\"max_samples\": 500}', got " + repr(text))
+    return value
+
+
+def _add_run(subparsers) -> None:
+    from .experiments.executors import EXECUTORS
+    from .experiments.spec import PROFILES
+
+    p = subparsers.add_parser(
+        "run", help="run a grid of tasks x methods x seeds into the record store (resumable)",
+        description="Run every task x method x seed (finished runs are reused), with one progress bar over "
+                    "runs and a summary at the end.",
+        epilog=_RUN_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--task", action="append", required=True, metavar="T",
+                   help="task id or short name (TFBind8, Ackley-Synthetic-v0, ...); repeatable. See: mbo tasks")
+    p.add_argument("--method", action="append", required=True, metavar="M",
+                   help="method name (GA, COMs, PGS, ...); repeatable. See: mbo methods")
+    p.add_argument("--profile", required=True, choices=PROFILES, help="the methods' sizes")
+    p.add_argument("--seeds", required=True, type=_seeds_arg, metavar="SEEDS", help="e.g. 0-7, 0,2,5 or 3")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="method hyperparameter override (every method); repeatable")
+    p.add_argument("--regularizer", metavar="NAME", help="surrogate regularizer for every run, e.g. ignite")
+    p.add_argument("--reg-set", dest="reg_params", action="append", default=[], metavar="KEY=VALUE",
+                   help="regularizer parameter, e.g. epsilon=0.05 (needs --regularizer); repeatable")
+    p.add_argument("--task-kwargs", type=_json_object_arg, metavar="JSON",
+                   help="arguments to mbo_lib.tasks.make for every task, as a JSON object")
+    p.add_argument("--executor", choices=EXECUTORS, default="serial",
+                   help="serial: one run after another here (default); local: --workers processes on this "
+                        "machine; dask: a running Dask scheduler (--scheduler)")
+    p.add_argument("--workers", type=_positive_int, metavar="N", help="worker processes (--executor local)")
+    p.add_argument("--scheduler", metavar="ADDR", help="tcp://host:port of a Dask scheduler (--executor dask)")
+    p.add_argument("--records", metavar="DIR", help="the record store (default: MBO_RECORDS_DIR or <repo>/records)")
+    p.add_argument("--device", default="auto", help="auto (default), cpu, cuda or cuda:N")
+    p.set_defaults(handler=_run, parser=p)
+
+
+def _run(args) -> int:
+    from .config import pick_device
+    from .errors import InvalidInputError
+    from .experiments.store import RecordStore
+    from .experiments.sweep import parse_assignments, run_sweep, summary_lines, sweep_specs
+
+    if args.reg_params and not args.regularizer:
+        args.parser.error("--reg-set needs --regularizer NAME (e.g. --regularizer ignite --reg-set epsilon=0.05)")
+    if args.executor == "dask" and not args.scheduler:
+        args.parser.error("--executor dask needs --scheduler tcp://host:port")
+    if args.scheduler and args.executor != "dask":
+        args.parser.error("--scheduler is for --executor dask")
+    if args.workers and args.executor != "local":
+        args.parser.error("--workers is for --executor local")
+    try:
+        pick_device(args.device)
+    except InvalidInputError as exc:
+        args.parser.error(f"--device: {exc}")
+    specs = sweep_specs(args.task, args.method, args.profile, args.seeds,
+                        overrides=parse_assignments(args.overrides, "--set"), regularizer=args.regularizer,
+                        regularizer_params=parse_assignments(args.reg_params, "--reg-set"),
+                        task_kwargs=args.task_kwargs)
+    result = run_sweep(specs, RecordStore(args.records), executor=args.executor, workers=args.workers,
+                       scheduler_address=args.scheduler, device=args.device)
+    for line in summary_lines(result):
+        print(line, flush=True)
+    return 0 if result.ok else 1
+
+
+# --------------------------------------------------------------------------------------------- tasks / methods
+def _add_tasks(subparsers) -> None:
+    p = subparsers.add_parser("tasks", help="the registered tasks: kind, where their data come from, whether "
+                                            "they run here and why not",
+                              description="Every registered task; builds each once to check its data and oracle.")
+    p.set_defaults(handler=_tasks, parser=p)
+
+
+def _add_methods(subparsers) -> None:
+    p = subparsers.add_parser("methods", help="the registered methods: task kinds, profiles, tasks they can run here",
+                              description="Every registered method with its task kinds and profiles, and the "
+                                          "tasks of those kinds that run here (see mbo tasks for the others).")
+    p.set_defaults(handler=_methods, parser=p)
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header) - 1)]
+    fmt = lambda row: "  ".join([str(c).ljust(w) for c, w in zip(row, widths)] + [str(row[-1])]).rstrip()  # noqa: E731
+    return "\n".join([fmt(header), fmt(["-" * w for w in widths] + ["-" * len(header[-1])])] + [fmt(r) for r in rows])
+
+
+def _tasks(args) -> int:
+    from .reporting.availability import task_catalog
+
+    rows = [(t.task_id, t.short_name, t.kind, t.source, "yes" if t.runs_here else "no", t.reason)
+            for t in task_catalog()]
+    print(_table(("task", "short name", "kind", "source", "runs here", "why not"), rows))
+    print(f"\n{sum(t[4] == 'yes' for t in rows)} of {len(rows)} tasks run here.")
+    return 0
+
+
+def _methods(args) -> int:
+    from .reporting.availability import method_catalog, task_catalog
+
+    tasks = task_catalog()
+    short = {t.task_id: t.short_name for t in tasks}
+    rows = [(m.name, "+".join(m.task_kinds), ",".join(m.profiles), str(m.version),
+             ", ".join(short[t] for t in m.tasks_here) or "none") for m in method_catalog(tasks)]
+    print(_table(("method", "task kinds", "profiles", "version", "tasks that run here"), rows))
+    absent = [t.short_name for t in tasks if not t.runs_here]
+    if absent:
+        print("\nNot runnable here (why: mbo tasks): " + ", ".join(absent))
+    return 0
+
+
+SUBCOMMANDS: list[Callable] = [_add_verify, _add_run, _add_tasks, _add_methods]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -6,6 +6,8 @@ exception's type and message; the notebook goes on with the others.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from ..errors import MissingDataError, MissingDependencyError
@@ -59,3 +61,77 @@ def split_available(task_ids) -> tuple[list[str], dict[str, str]]:
         else:
             not_run[resolve_task_id(tid)] = reason
     return ok, not_run
+
+
+# Kinds of the tasks whose data are not here (the task cannot be built to ask it): TF-Bind-10 is DNA, the
+# design-bench file tasks are continuous (morphologies, controller weights, material features).
+_KIND_WITHOUT_DATA = {"TFBind10-Exact-v0": "discrete"}
+
+
+@dataclass(frozen=True)
+class TaskInfo:
+    """One registered task, as ``mbo tasks`` lists it.
+
+    Attributes:
+        task_id: the design-bench id.
+        short_name: the name used in tables (``TFBind8``).
+        kind: ``discrete`` | ``continuous``.
+        source: ``embedded`` (ships with the package) or ``data files`` (under ``MBO_DATA_DIR``).
+        runs_here: the task builds and its oracle scores here.
+        reason: why not, when it does not.
+    """
+
+    task_id: str
+    short_name: str
+    kind: str
+    source: str
+    runs_here: bool
+    reason: str
+
+
+@dataclass(frozen=True)
+class MethodInfo:
+    """One registered method, as ``mbo methods`` lists it.
+
+    Attributes:
+        name: the registry name.
+        task_kinds: the kinds of task it runs on.
+        profiles: its profiles (``smoke``, ``quick``, ``paper``).
+        version: its ``method_version`` (records of another version are recomputed).
+        tasks_here: the tasks of those kinds that run here.
+    """
+
+    name: str
+    task_kinds: tuple[str, ...]
+    profiles: tuple[str, ...]
+    version: int
+    tasks_here: tuple[str, ...]
+
+
+def task_catalog() -> list[TaskInfo]:
+    """Every registered task with its kind and whether it runs here (builds each task once: seconds)."""
+    from ..experiments.runner import load_task
+    from ..tasks import EMBEDDED_TASKS, SHORT_NAMES, task_ids
+
+    out = []
+    for tid in task_ids():
+        ok, reason = task_status(tid)
+        kind = ("discrete" if load_task(tid).is_discrete else "continuous") if ok else \
+            _KIND_WITHOUT_DATA.get(tid, "continuous")
+        out.append(TaskInfo(tid, SHORT_NAMES.get(tid, tid), kind, "embedded" if tid in EMBEDDED_TASKS else "data files",
+                            ok, reason))
+    return out
+
+
+def method_catalog(tasks: list[TaskInfo] | None = None) -> list[MethodInfo]:
+    """Every registered method with its task kinds, profiles and the tasks it can run here.
+
+    Args:
+        tasks: the output of :func:`task_catalog` (computed when not given).
+    """
+    from ..methods import METHODS
+
+    tasks = task_catalog() if tasks is None else tasks
+    return [MethodInfo(m.name, tuple(m.task_kinds), tuple(m.profiles), getattr(m, "version", 1),
+                       tuple(t.task_id for t in tasks if t.runs_here and t.kind in m.task_kinds))
+            for m in METHODS.values()]
