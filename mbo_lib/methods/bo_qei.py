@@ -41,7 +41,7 @@ ensemble_lr          0.001         0.001         0.001
 val_size             200           200           200
 bootstrap            True          True          True
 negative_slope       0.3           0.3           0.3
-init                 torch         torch         torch
+init                 torch         torch         keras
 noise_se             0.1           0.1           0.1
 acquisition          qEI           qEI           qEI
 select_by            observations  observations  observations
@@ -119,7 +119,7 @@ class BOqEI(Method):
                              record_steps=(0, 1, 2)),
         "quick": BOqEIConfig(ensemble_epochs=10, gp_samples=256, bo_batch_size=32, num_restarts=4, raw_samples=64,
                              batch_limit=4, maxiter=50, mc_samples=64, iterations=10, record_steps=(0, 5, 10)),
-        "paper": BOqEIConfig(),
+        "paper": BOqEIConfig(init="keras"),
     }
 
     def run(self, task, config: BOqEIConfig, *, seed, device, progress=None, hooks=no_hooks) -> MethodOutput:

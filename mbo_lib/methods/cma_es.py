@@ -28,7 +28,7 @@ ensemble_lr          0.001  0.001               0.001
 val_size             200    200                 200
 bootstrap            True   True                True
 negative_slope       0.3    0.3                 0.3
-init                 torch  torch               torch
+init                 torch  torch               keras
 sigma                0.5    0.5                 0.5
 num_candidates       128    128                 128
 max_iterations       5      100                 100
@@ -74,7 +74,7 @@ class CMAES(Method):
     profiles = {
         "smoke": CMAESConfig(ensemble_hidden=(32,), ensemble_epochs=1, max_iterations=5, record_steps=(0, 5)),
         "quick": CMAESConfig(ensemble_epochs=10),
-        "paper": CMAESConfig(),
+        "paper": CMAESConfig(init="keras"),
     }
 
     def run(self, task, config: CMAESConfig, *, seed, device, progress=None, hooks=no_hooks) -> MethodOutput:

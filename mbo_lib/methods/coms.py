@@ -22,7 +22,7 @@ Profiles:
 field                            smoke     quick                  paper
 ===============================  ========  =====================  =====================
 hidden                           32, 32    128, 128               2048, 2048
-init                             torch     torch                  torch
+init                             torch     torch                  keras
 epochs                           1         3                      50
 batch_size                       128       128                    128
 lr                               0.0003    0.0003                 0.0003
@@ -101,7 +101,7 @@ class COMs(Method):
         "smoke": COMsConfig(hidden=(32, 32), epochs=1, particle_train_steps=2, search_steps=10,
                             record_steps=(0, 5, 10)),
         "quick": COMsConfig(hidden=(128, 128), epochs=3),
-        "paper": COMsConfig(),
+        "paper": COMsConfig(init="keras"),
     }
 
     def run(self, task, config: COMsConfig, *, seed, device, progress=None, hooks=no_hooks) -> MethodOutput:

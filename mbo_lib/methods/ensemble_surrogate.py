@@ -7,7 +7,7 @@ Gaussian NLL, Adam lr 1e-3, batch 100, 100 epochs, 200 validation rows, each mem
 resample; the search objective is the mixture mean = the members' mean prediction.
 
 ``init="keras"`` starts every member from Keras' ``Dense`` initialisation (design-baselines'), ``"torch"``
-(every profile, for now) from PyTorch's default. Every member goes through
+(smoke, quick) from PyTorch's default; the ``paper`` profiles use ``"keras"``. Every member goes through
 :func:`~mbo_lib.surrogates.train_ensemble` with the runner's hook factory.
 """
 from __future__ import annotations

@@ -27,7 +27,7 @@ num_members     5          5                     5
 bootstrap       True       True                  True
 hidden          32, 32     256, 256              2048, 2048
 negative_slope  0.3        0.3                   0.3
-init            torch      torch                 torch
+init            torch      torch                 keras
 epochs          1          10                    100
 batch_size      128        128                   128
 lr              0.0003     0.0003                0.0003
@@ -97,7 +97,7 @@ def _profiles(cls: type[GAEnsembleConfig]) -> dict[str, GAEnsembleConfig]:
     return {
         "smoke": cls(hidden=(32, 32), epochs=1, search_steps=20, record_steps=(0, 10, 20)),
         "quick": cls(hidden=(256, 256), epochs=10, search_steps=200, record_steps=(0, 50, 100, 150, 200)),
-        "paper": cls(),
+        "paper": cls(init="keras"),
     }
 
 

@@ -42,7 +42,7 @@ ensemble_lr                      0.001     0.001                 0.001
 val_size                         200       200                   200
 bootstrap                        True      True                  True
 negative_slope                   0.3       0.3                   0.3
-init                             torch     torch                 torch
+init                             torch     torch                 keras
 reinforce_lr                     0.01      0.01                  0.01
 exploration_std                  0.1       0.1                   0.1
 num_candidates                   128       128                   128
@@ -114,7 +114,7 @@ class REINFORCE(Method):
         "smoke": REINFORCEConfig(ensemble_hidden=(32,), ensemble_epochs=1, reinforce_batch_size_continuous=256,
                                  reinforce_batch_size_discrete=64, iterations=10, record_steps=(0, 5, 10)),
         "quick": REINFORCEConfig(ensemble_epochs=10),
-        "paper": REINFORCEConfig(),
+        "paper": REINFORCEConfig(init="keras"),
     }
 
     def run(self, task, config: REINFORCEConfig, *, seed, device, progress=None, hooks=no_hooks) -> MethodOutput:
