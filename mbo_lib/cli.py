@@ -55,6 +55,10 @@ def _add_verify(subparsers) -> None:
     p.add_argument("--seed", metavar="S", type=_non_negative_int, default=0, help="seeds --sample (default 0)")
     p.add_argument("--records", metavar="DIR", help="the record store (default: MBO_RECORDS_DIR or <repo>/records)")
     p.add_argument("--device", default="cpu", help="where to recompute: cpu (default), cuda, auto")
+    p.add_argument("--dirty", action="store_true",
+                   help="only records made from a checkout with uncommitted changes (git_commit '...-dirty')")
+    p.add_argument("--per-cell", action="store_true",
+                   help="one record per <profile>/<method>/<task> cell (the cheapest to recompute)")
     p.set_defaults(handler=_verify, parser=p)
 
 
@@ -72,7 +76,8 @@ def _verify(args) -> int:
     except InvalidInputError as exc:
         args.parser.error(f"--device: {exc}")
     return verify_records(args.records, match=args.match, sample=args.sample, profile=args.profile, seed=args.seed,
-                          device=device, out=functools.partial(print, flush=True))
+                          device=device, out=functools.partial(print, flush=True), dirty=args.dirty,
+                          per_cell=args.per_cell)
 
 
 # --------------------------------------------------------------------------------------------- run

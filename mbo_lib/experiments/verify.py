@@ -32,7 +32,8 @@ SHOWN_FIELDS = 4  # differing fields named per line
 
 
 def select_records(store: RecordStore, match: str | None = None, sample: int | None = None,
-                   profile: str | None = None, seed: int = 0) -> list[str]:
+                   profile: str | None = None, seed: int = 0, dirty: bool = False,
+                   per_cell: bool = False) -> list[str]:
     """Relative paths (``<profile>/<method>/<task>/seed<k>-<key>.json``) of the records to verify, sorted.
 
     Args:
@@ -42,6 +43,10 @@ def select_records(store: RecordStore, match: str | None = None, sample: int | N
         sample: keep this many of the matching records, drawn with ``random.Random(seed)``.
         profile: keep only records of this profile.
         seed: seeds the sample.
+        dirty: keep only records made from a checkout with uncommitted changes (``environment.git_commit``
+            ending in ``-dirty``): the ones whose recorded commit does not identify their code.
+        per_cell: keep one record per cell ``<profile>/<method[+reg]>/<task>``: the one that took the least time to
+            make (so a cell is checked at the lowest cost); applied after ``dirty`` and before ``sample``.
     """
     if profile is not None and profile not in PROFILES:
         raise InvalidInputError(f"unknown profile {profile!r}; use one of {PROFILES}")
@@ -55,9 +60,32 @@ def select_records(store: RecordStore, match: str | None = None, sample: int | N
         paths = [p for p in paths if fnmatch.fnmatchcase(p, pattern)]
     if profile is not None:
         paths = [p for p in paths if p.split("/", 1)[0] == profile]
+    if dirty or per_cell:
+        paths = _filter_dirty_per_cell(store, paths, dirty, per_cell)
     if sample is not None and sample < len(paths):
         paths = sorted(random.Random(seed).sample(paths, sample))
     return paths
+
+
+def _filter_dirty_per_cell(store: RecordStore, paths: list[str], dirty: bool, per_cell: bool) -> list[str]:
+    cells: dict[str, tuple[float, str]] = {}
+    kept = []
+    for rel in paths:
+        try:
+            record = read_record(store.root / rel)
+        except CorruptRecordError:
+            kept.append(rel)  # reported as unreadable later
+            continue
+        if dirty and not str(record.get("environment", {}).get("git_commit") or "").endswith("-dirty"):
+            continue
+        if not per_cell:
+            kept.append(rel)
+            continue
+        cost = float(record.get("timings", {}).get("total_seconds") or 0.0)
+        cell = rel.rsplit("/", 1)[0]
+        if cell not in cells or cost < cells[cell][0]:
+            cells[cell] = (cost, rel)
+    return sorted(kept + [rel for _, rel in cells.values()])
 
 
 def score_differences(stored: dict, fresh: dict) -> list[tuple[str, float]]:
@@ -126,7 +154,7 @@ def verify_one(store: RecordStore, relpath: str, scratch: RecordStore, device="c
 
 def verify_records(store: RecordStore | str | Path | None = None, match: str | None = None,
                    sample: int | None = None, profile: str | None = None, seed: int = 0, device="cpu",
-                   out: Callable[[str], object] = print) -> int:
+                   out: Callable[[str], object] = print, dirty: bool = False, per_cell: bool = False) -> int:
     """Recompute committed records and compare their scores bit for bit; one line per record, a summary last.
 
     Args:
@@ -136,6 +164,8 @@ def verify_records(store: RecordStore | str | Path | None = None, match: str | N
         sample: verify this many matching records, drawn with a seeded RNG.
         profile: only records of this profile.
         seed: seeds the sample.
+        dirty, per_cell: see :func:`select_records` (``dirty=True, per_cell=True``: one record of every cell that
+            holds records made from a ``-dirty`` checkout).
         device: where to recompute (the committed records were made on CPU).
         out: where lines go.
 
@@ -144,7 +174,7 @@ def verify_records(store: RecordStore | str | Path | None = None, match: str | N
         record, or when nothing matched.
     """
     store = store if isinstance(store, RecordStore) else RecordStore(store)
-    selected = select_records(store, match, sample, profile, seed)
+    selected = select_records(store, match, sample, profile, seed, dirty=dirty, per_cell=per_cell)
     counts = {"identical": 0, "differs": 0, "stale": 0, "unreadable": 0}
     with tempfile.TemporaryDirectory(prefix="mbo-verify-") as tmp:
         scratch = RecordStore(tmp)
@@ -155,5 +185,6 @@ def verify_records(store: RecordStore | str | Path | None = None, match: str | N
     unreadable = f", {counts['unreadable']} unreadable" if counts["unreadable"] else ""
     out(f"verify: {counts['identical']} identical, {counts['differs']} differ, {counts['stale']} stale{unreadable}, "
         f"of {len(selected)} records (profile {profile or 'any'}, match {match or 'all'}, "
-        f"sample {sample if sample is not None else 'all'}) in {store.root}")
+        f"sample {sample if sample is not None else 'all'}{', dirty only' if dirty else ''}"
+        f"{', one per cell' if per_cell else ''}) in {store.root}")
     return 0 if selected and counts["identical"] == len(selected) else 1

@@ -128,3 +128,26 @@ def test_cli_bad_arguments_exit_2_with_one_line(argv, message, capsys):
 def test_cli_help_exits_0(capsys):
     assert main(["verify", "--help"]) == 0
     assert "--match PATTERN" in capsys.readouterr().out
+
+
+def test_dirty_and_per_cell_select_one_record_of_every_cell_made_from_a_dirty_checkout(store):
+    for seed in (1, 2):
+        runner.run_spec(small_spec(seed), store, device="cpu", progress=False)
+    other = RunSpec("Levy-Synthetic-v0", "GA", "smoke", 0, task_kwargs=SMALL)
+    runner.run_spec(other, store, device="cpu", progress=False)
+
+    def stamp(commit, seconds):
+        def change(record):
+            record["environment"]["git_commit"] = commit
+            record["timings"]["total_seconds"] = seconds
+        return change
+
+    alter(store, small_spec(0), stamp("abc1234-dirty", 9.0))
+    alter(store, small_spec(1), stamp("abc1234-dirty", 2.0))  # the cheapest dirty record of the Ackley cell
+    alter(store, small_spec(2), stamp("abc1234", 1.0))  # clean: never selected with dirty=True
+    alter(store, other, stamp("def5678", 1.0))  # a cell without dirty records
+    assert select_records(store, dirty=True) == sorted([small_spec(0).relpath, small_spec(1).relpath])
+    assert select_records(store, dirty=True, per_cell=True) == [small_spec(1).relpath]
+    assert select_records(store, per_cell=True) == sorted([small_spec(2).relpath, other.relpath])
+    code, lines = run_verify(store, dirty=True, per_cell=True)
+    assert code == 0 and len(lines) == 2 and "dirty only, one per cell" in lines[-1]
