@@ -226,8 +226,74 @@ def _methods(args) -> int:
         print("\nNot runnable here (why: mbo tasks): " + ", ".join(absent))
     return 0
 
+# --------------------------------------------------------------------------------------------- table
+_TABLE_EPILOG = """\
+From stored records only (nothing is computed): one row per method, one column group per task with the mean and
+population std over seeds (design-baselines' column), the 95% interval of the mean, n, and the published values
+(design-bench README, ROOT, Offline-RaM) beside ours; "—" where there is none (missing is never 0). A D(best)
+row gives the best normalized score in each task's offline data (left out with a note when the data are not
+here; --no-dataset-best skips it). Stale records (the current code would recompute them) are left out and
+counted in a note. CSV goes to stdout with numbers at full precision, its caption to stderr.
 
-SUBCOMMANDS: list[Callable] = [_add_verify, _add_run, _add_tasks, _add_methods]
+Examples:
+  mbo table --profile quick --method GA --method COMs --task TFBind8 --task TFBind10
+  mbo table --profile quick --percentile 50 --regularizer ignite --format latex
+  mbo table --profile paper --settings ignite --method COMs --format csv > coms.csv
+"""
+
+
+def _add_table(subparsers) -> None:
+    from .experiments.spec import PROFILES
+    from .methods.settings import SETTINGS
+    from .reporting.results_table import FORMATS, PERCENTILES, REGULARIZERS
+
+    p = subparsers.add_parser(
+        "table", help="make-table: mean ± std, 95%% interval, n and published values per method and task",
+        description="Print one table of the stored records (design-baselines' make-table, with n, intervals and "
+                    "the published numbers beside ours).",
+        epilog=_TABLE_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--method", action="append", metavar="M",
+                   help="method name; repeatable (default: every method with a matching record)")
+    p.add_argument("--task", action="append", metavar="T",
+                   help="task id or short name; repeatable (default: every task with a matching record)")
+    p.add_argument("--profile", required=True, choices=PROFILES, help="the records' profile")
+    p.add_argument("--settings", choices=sorted(SETTINGS),
+                   help="paper profile only: whose settings (default baselines; see mbo_lib/methods/settings.py)")
+    p.add_argument("--percentile", type=int, choices=PERCENTILES, default=100,
+                   help="score percentile of the 128 candidates (default 100)")
+    p.add_argument("--regularizer", choices=REGULARIZERS, default="none",
+                   help="runs with this surrogate regularizer at its default parameters (default none)")
+    p.add_argument("--format", choices=FORMATS, default="md", help="md (default), csv or latex")
+    p.add_argument("--no-dataset-best", dest="dataset_best", action="store_false",
+                   help="leave out the D(best) reference row (it reads each task's data)")
+    p.add_argument("--records", metavar="DIR", help="the record store (default: MBO_RECORDS_DIR or <repo>/records)")
+    p.set_defaults(handler=_table_command, parser=p)
+
+
+def _table_command(args) -> int:
+    from pathlib import Path
+
+    from .reporting.results_table import render, results_table
+
+    if args.records is not None and not Path(args.records).expanduser().is_dir():
+        args.parser.error(f"--records {args.records}: no such folder")
+    if args.settings and args.profile != "paper":
+        args.parser.error(f"--settings is for --profile paper (named paper settings), not --profile {args.profile}")
+    table = results_table(args.records, profile=args.profile, methods=args.method, tasks=args.task,
+                          settings=args.settings, regularizer=args.regularizer, percentile=args.percentile,
+                          with_dataset_best=args.dataset_best)
+    if not table.methods or not table.tasks:
+        print(f"{PROG} table: no record matches (profile {args.profile}, regularizer {args.regularizer}"
+              + (f", settings {args.settings}" if args.settings else "") + "); nothing to show", file=sys.stderr)
+        return 1
+    text = render(table, args.format)
+    print(text, end="", flush=True)
+    if args.format == "csv":
+        print("\n".join(table.notes), file=sys.stderr)
+    return 0
+
+
+SUBCOMMANDS: list[Callable] = [_add_verify, _add_run, _add_table, _add_tasks, _add_methods]
 
 
 def build_parser() -> argparse.ArgumentParser:
