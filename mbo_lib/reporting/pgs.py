@@ -42,8 +42,9 @@ def learned_policy_rows(frame: pd.DataFrame) -> pd.DataFrame:
         return frame
     constant = frame["overrides"].map(lambda o: _override(o, "policy") == CONSTANT)
     out = frame[~constant]
-    if constant.any() and "top_p" in out.columns and out["top_p"].notna().all():
-        out = out.assign(top_p=pd.to_numeric(out["top_p"], downcast="integer"))  # the ablation's None made it float
+    p = out["top_p"] if constant.any() and "top_p" in out.columns else None
+    if p is not None and p.notna().all() and (p.astype(float) % 1 == 0).all():
+        out = out.assign(top_p=p.astype("int64"))  # the ablation's None had made the column float
     return out
 
 
