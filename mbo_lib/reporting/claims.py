@@ -752,45 +752,111 @@ RECORD_CLAIMS: dict[str, Callable[[Setting], dict]] = {
 ORDER = ("I1", "I2", "I3", "I4", "I5", "M1", "M2", "M3", "P1", "P2", "P3")
 
 
-def scoreboard(settings: Sequence[str] = ("quick", "paper"), store=None, toy: bool = True, toy_profile: str | None = None,
-               shekel_errors: pd.DataFrame | None = None, claims: Sequence[str] = ORDER) -> pd.DataFrame:
+def scoreboard(settings: Sequence = ("quick", "paper"), store=None, toy: bool = True,
+               toy_summary: pd.DataFrame | None = None, shekel_errors: pd.DataFrame | None = None,
+               claims: Sequence[str] = ORDER) -> pd.DataFrame:
     """One row per (claim, settings), claims in :data:`ORDER`, settings side by side.
 
     Args:
-        settings: profiles to read (``"quick"``, ``"paper"`` = paper settings, ``"smoke"``). A ``paper`` row is
-            shown only where the claim has paper-settings records (its ``n`` is not ``"0"``).
-        store: the record store (default: ``MBO_RECORDS_DIR`` or ``records/``).
-        toy: fit the 1-D toy for I5 (seconds at smoke); False: I5 says "not testable here (not computed)".
-        toy_profile: the toy's sizes (default: the first of ``settings``).
+        settings: profiles (``"quick"``, ``"paper"`` = paper settings, ``"smoke"``) or :class:`Setting` objects.
+            A paper-settings row is shown only where the claim has paper-settings records (its ``n`` is not "0").
+        store: the record store for settings given by name (default: ``MBO_RECORDS_DIR`` or ``records/``).
+        toy: test I5 on the 1-D toy (fitted live at the first setting's sizes unless ``toy_summary`` is given);
+            False: I5 says "not testable here (not computed)".
+        toy_summary: a :func:`toy_evidence` frame to use for I5 instead of fitting.
         shekel_errors: the Shekel gradient-error frame for M3 (None: M3 "not testable here").
         claims: which claims.
 
     Returns:
         a frame with :data:`COLUMNS`.
     """
+    made = [s if isinstance(s, Setting) else Setting(s, store=store) for s in settings]
     rows = []
-    made = {p: Setting(p, store=store) for p in settings}
     for claim in claims:
-        for i, profile in enumerate(settings):
-            setting = made[profile]
+        for i, setting in enumerate(made):
             if claim == "I5":
-                if i:
-                    continue
-                if toy:
-                    rows.append(claim_i5(Setting(toy_profile or profile, store=store)))
-                else:
-                    rows.append(_row("I5", "On a 1-D toy, the IGNITE surrogate is flatter away from the data",
-                                     "ignite_toy_1d", ["1-D toy"], setting, reason="not computed (toy=False)"))
+                if i == 0:
+                    rows.append(claim_i5(setting, summary=toy_summary) if toy else _row(
+                        "I5", "On a 1-D toy, the IGNITE surrogate is flatter away from the data", "ignite_toy_1d",
+                        ["1-D toy"], setting, reason="not computed (toy=False)"))
                 continue
             if claim == "M3":
                 if i == 0:
                     rows.append(claim_m3(setting, shekel_errors))
                 continue
             row = RECORD_CLAIMS[claim](setting)
-            if profile == "paper" and row["n"] == "0":
+            if setting.profile == "paper" and row["n"] == "0" and i > 0:
                 continue
             rows.append(row)
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def m1_evidence(setting: Setting, tasks=MATCHOPT_TASKS, methods=("MATCH-OPT",) + MATCHOPT_RIVALS,
+                percentile: int = 100) -> pd.DataFrame:
+    """Normalized rank per (method, task), MNR and number of tasks (:func:`mbo_lib.reporting.matchopt.rank_table`)."""
+    from .matchopt import rank_table, score_matrix
+
+    frame = setting.frame(setting.specs("matchopt" if setting.profile != "paper" else "ignite", tasks, methods))
+    have = [m for m in methods if len(frame) and m in set(frame.method)]
+    return rank_table(score_matrix(frame, have, tasks, percentile)).sort_values("MNR") if have else pd.DataFrame()
+
+
+def p1_evidence(setting: Setting, tasks=PGS_TASKS, methods=("PGS",) + PGS_RIVALS) -> pd.DataFrame:
+    """Normalized rank per (method, task) at the 100th percentile, MNR and number of tasks (PGS and the rivals)."""
+    from .matchopt import rank_table, score_matrix
+    from .pgs import learned_policy_rows
+
+    frame = learned_policy_rows(setting.frame(setting.specs("pgs" if setting.profile != "paper" else "ignite",
+                                                            tasks, methods)))
+    have = [m for m in methods if len(frame) and m in set(frame.method)]
+    return rank_table(score_matrix(frame, have, tasks, 100)).sort_values("MNR") if have else pd.DataFrame()
+
+
+PAIRED_DISPLAY = ["n", "with_mean", "without_mean", "diff", "diff_low", "diff_high", "verdict"]
+
+
+def evidence_table(claim: str, setting: Setting, toy_summary: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The table a claim's row rests on, for display (short task names, numbers rounded to 4 decimals; empty
+    when there are no records)."""
+    table = _evidence_table(claim, setting, toy_summary)
+    if "task" in table.columns:
+        table = table.assign(task=table["task"].map(_short))
+    return table
+
+
+def _evidence_table(claim: str, setting: Setting, toy_summary: pd.DataFrame | None = None) -> pd.DataFrame:
+    from .ignite import gain_table
+
+    if claim == "I1":
+        g = i1_evidence(setting)
+        return gain_table(g[g.n > 0])
+    if claim == "I2":
+        s = i2_evidence(setting)
+        cols = ["method", "task", "without", "with", "reduction %", "reduction 95% CI", "verdict", "n"]
+        return s[s.n > 0][cols].round(2)
+    if claim == "I3":
+        return i3_evidence(setting).round(4)
+    if claim == "I4":
+        return i4_evidence(setting).round(4)
+    if claim == "I5":
+        from .ignite_toy import summary_table
+
+        return summary_table(toy_summary) if toy_summary is not None else pd.DataFrame()
+    if claim == "M1":
+        return pd.concat({p: m1_evidence(setting, percentile=p) for p in (100, 50)}, names=["percentile"]).round(4) \
+            if not m1_evidence(setting).empty else pd.DataFrame()
+    if claim == "M2":
+        return m2_evidence(setting)[["task"] + PAIRED_DISPLAY].round(4)
+    if claim == "P1":
+        return p1_evidence(setting).round(4)
+    if claim == "P2":
+        r = p2_evidence(setting)
+        cols = ["task", "seed", "OSEL pick p", "OSEL pick RL steps", "OSEL pick", "best p", "best RL steps", "best",
+                "regret"]
+        return r.reindex(columns=cols).round(4)
+    if claim == "P3":
+        return p3_evidence(setting)[["task"] + PAIRED_DISPLAY].round(4)
+    raise ValueError(f"no evidence table for claim {claim!r}; claims with records: {sorted(RECORD_CLAIMS)} and I5")
 
 
 def verdicts(board: pd.DataFrame) -> dict:
