@@ -824,6 +824,18 @@ def evidence_table(claim: str, setting: Setting, toy_summary: pd.DataFrame | Non
     return table
 
 
+def evidence_tables(claim: str, settings: Sequence[Setting], toy_summary: pd.DataFrame | None = None,
+                    board: pd.DataFrame | None = None) -> dict:
+    """``{settings name: evidence_table(claim, setting)}`` for the settings whose table is not empty (and, with
+    ``board``, that have a row for ``claim`` there)."""
+    settings = list(settings)[:1] if claim == "I5" else settings  # the toy has no settings: one table
+    if board is not None:
+        shown = set(board[board.claim == claim].settings)
+        settings = [s for s in settings if s.name in shown]
+    tables = {s.name: evidence_table(claim, s, toy_summary) for s in settings}
+    return {name: t for name, t in tables.items() if not t.empty}
+
+
 def _evidence_table(claim: str, setting: Setting, toy_summary: pd.DataFrame | None = None) -> pd.DataFrame:
     from .ignite import gain_table
 
@@ -835,7 +847,8 @@ def _evidence_table(claim: str, setting: Setting, toy_summary: pd.DataFrame | No
         cols = ["method", "task", "without", "with", "reduction %", "reduction 95% CI", "verdict", "n"]
         return s[s.n > 0][cols].round(2)
     if claim == "I3":
-        return i3_evidence(setting).round(4)
+        ev = i3_evidence(setting)
+        return ev[ev.n > 0].round(4)
     if claim == "I4":
         return i4_evidence(setting).round(4)
     if claim == "I5":
