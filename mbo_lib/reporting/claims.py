@@ -1,9 +1,9 @@
 """The claims scoreboard: do the three papers' claims hold on our records? One function per claim, one row each.
 
 Every row is generated from stored run records only (``RecordStore.records(specs)``: a missing record stays
-missing, nothing is ever computed here), except I5 (the 1-D toy, fitted live and tiny, no records exist for it)
-and M3 (the Shekel gradient-error experiment, which has no records: it enters only when a frame of its gradient
-errors is passed in). A claim is tested only where its premise can be: on the tasks listed in its row.
+missing, no run is ever computed here), except I5 (the 1-D toy) and M3 (the Shekel gradient-error experiment):
+neither writes records, so their frames are computed live (:func:`toy_evidence`, :func:`shekel_evidence`, small
+at ``smoke``) and passed in. A claim is tested only where its premise can be: on the tasks listed in its row.
 
 Row columns (:data:`COLUMNS`): ``claim`` (id as in the notebooks), ``statement`` (the claim in one line),
 ``notebook`` (where the evidence is shown in full), ``tasks``, ``settings`` (``quick`` profile or ``paper
@@ -53,6 +53,9 @@ testable here``. The rules (alpha = 0.05 throughout):
   the interval's half-width at the observed spread would fit between the mean regret and the margin).
 - **I5** (toy): the paired difference of ``rho * ||grad_w h||`` far from the data, IGNITE minus plain (same
   seeds): **holds** if its interval lies below 0, **does not hold** if above, else **inconclusive**.
+
+At paper settings, M1 and P1 rank the baselines at IGNITE's settings (design-baselines' run scripts, COMs with 2
+epochs), the only paper-profile baseline runs the campaign makes; MATCH-OPT and PGS at their official settings.
 
 Example:
     >>> from mbo_lib.reporting import claims
@@ -640,8 +643,8 @@ def claim_m3(setting: Setting, errors: pd.DataFrame | None = None) -> dict:
                ["Shekel (4-D)"], setting, published="lower gradient error at every alpha of N(0, alpha I)",
                source=f"{MATCHOPT_SOURCE}, Figure 1")
     if errors is None or errors.empty:
-        row.update(verdict=NOT_TESTABLE, reason="no records: the gradient-error experiment is computed live in "
-                   "matchopt_shekel_figure (its verdict is stated there)")
+        row.update(verdict=NOT_TESTABLE, reason="not computed: the gradient-error experiment writes no records "
+                   "(pass shekel_evidence(...) or see matchopt_shekel_figure)")
         return row
     per_seed = errors.groupby(["region", "surrogate", "seed"], sort=False)["error"].median().reset_index()
     per_seed = per_seed[per_seed.region.str.startswith(OOD_PREFIX)]
@@ -651,8 +654,24 @@ def claim_m3(setting: Setting, errors: pd.DataFrame | None = None) -> dict:
     row.update(n=_n_text(ns), statistic="MATCH-OPT − regression median error: " + "; ".join(
         f"{r.region} {_fmt(r.diff, 3)}" for r in pairs.itertuples()),
         interval="; ".join(f"{_interval(r.diff_low, r.diff_high, 3)}" for r in pairs.itertuples()),
-        verdict=verdict, decide_n=need, reason=counts + " (cells = alpha values)")
+        verdict=verdict, decide_n=need, reason=counts + " (cells = alpha values; alpha values and sizes are "
+        f"ours, live fit at the {setting.profile} profile's sizes)")
     return row
+
+
+def shekel_evidence(profile: str, seeds: Sequence[int], device="cpu") -> pd.DataFrame:
+    """Train the regression and the MATCH-OPT surrogate per seed on Shekel at ``profile``'s sizes and return the
+    gradient errors on the paper's ``N(0, alpha I)`` test sets (and the in / above-data regions):
+    :func:`mbo_lib.reporting.matchopt_shekel.gradient_error_frame` (live: this experiment writes no records)."""
+    from ..tasks import make
+    from . import matchopt_shekel as fig1
+
+    task = make("Shekel-Synthetic-v0")
+    hp = fig1.shekel_hyperparameters(profile)
+    regions = fig1.shekel_regions(task, fig1.SHEKEL_PROFILES[profile]["num_test"], perturb_scales=())
+    models = {(kind, seed): fig1.fit_shekel_surrogate(task, kind, hp, seed, device=device)[0]
+              for seed in seeds for kind in fig1.SURROGATES}
+    return fig1.gradient_error_frame(task, models, regions)
 
 
 # ------------------------------------------------------------------------------------------------ PGS
@@ -750,6 +769,7 @@ RECORD_CLAIMS: dict[str, Callable[[Setting], dict]] = {
     "I1": claim_i1, "I2": claim_i2, "I3": claim_i3, "I4": claim_i4, "M1": claim_m1, "M2": claim_m2,
     "P1": claim_p1, "P2": claim_p2, "P3": claim_p3}
 ORDER = ("I1", "I2", "I3", "I4", "I5", "M1", "M2", "M3", "P1", "P2", "P3")
+LIVE = ("I5", "M3")  # claims whose experiment writes no records: computed live, once, whatever the settings
 
 
 def scoreboard(settings: Sequence = ("quick", "paper"), store=None, toy: bool = True,
@@ -815,28 +835,28 @@ def p1_evidence(setting: Setting, tasks=PGS_TASKS, methods=("PGS",) + PGS_RIVALS
 PAIRED_DISPLAY = ["n", "with_mean", "without_mean", "diff", "diff_low", "diff_high", "verdict"]
 
 
-def evidence_table(claim: str, setting: Setting, toy_summary: pd.DataFrame | None = None) -> pd.DataFrame:
+def evidence_table(claim: str, setting: Setting, live: dict | None = None) -> pd.DataFrame:
     """The table a claim's row rests on, for display (short task names, numbers rounded to 4 decimals; empty
-    when there are no records)."""
-    table = _evidence_table(claim, setting, toy_summary)
+    when there are no records). ``live``: the live frames ``{"I5": toy_evidence(...), "M3": shekel_evidence(...)}``."""
+    table = _evidence_table(claim, setting, live or {})
     if "task" in table.columns:
         table = table.assign(task=table["task"].map(_short))
     return table
 
 
-def evidence_tables(claim: str, settings: Sequence[Setting], toy_summary: pd.DataFrame | None = None,
+def evidence_tables(claim: str, settings: Sequence[Setting], live: dict | None = None,
                     board: pd.DataFrame | None = None) -> dict:
-    """``{settings name: evidence_table(claim, setting)}`` for the settings whose table is not empty (and, with
-    ``board``, that have a row for ``claim`` there)."""
-    settings = list(settings)[:1] if claim == "I5" else settings  # the toy has no settings: one table
+    """``{settings name: evidence_table(claim, setting, live)}`` for the settings whose table is not empty (and,
+    with ``board``, that have a row for ``claim`` there)."""
+    settings = list(settings)[:1] if claim in LIVE else settings  # a live experiment has no settings: one table
     if board is not None:
         shown = set(board[board.claim == claim].settings)
         settings = [s for s in settings if s.name in shown]
-    tables = {s.name: evidence_table(claim, s, toy_summary) for s in settings}
+    tables = {s.name: evidence_table(claim, s, live) for s in settings}
     return {name: t for name, t in tables.items() if not t.empty}
 
 
-def _evidence_table(claim: str, setting: Setting, toy_summary: pd.DataFrame | None = None) -> pd.DataFrame:
+def _evidence_table(claim: str, setting: Setting, live: dict) -> pd.DataFrame:
     from .ignite import gain_table
 
     if claim == "I1":
@@ -854,7 +874,11 @@ def _evidence_table(claim: str, setting: Setting, toy_summary: pd.DataFrame | No
     if claim == "I5":
         from .ignite_toy import summary_table
 
-        return summary_table(toy_summary) if toy_summary is not None else pd.DataFrame()
+        return summary_table(live["I5"]) if live.get("I5") is not None else pd.DataFrame()
+    if claim == "M3":
+        from .matchopt_shekel import region_table
+
+        return region_table(live["M3"], "error").round(4) if live.get("M3") is not None else pd.DataFrame()
     if claim == "M1":
         return pd.concat({p: m1_evidence(setting, percentile=p) for p in (100, 50)}, names=["percentile"]).round(4) \
             if not m1_evidence(setting).empty else pd.DataFrame()

@@ -224,3 +224,16 @@ def test_p2_on_committed_quick_records_matches_the_records():
     expected = "holds" if c.high <= C.CLOSE_MARGIN else "does not hold" if c.low > C.CLOSE_MARGIN else \
         f"inconclusive at n = {len(recs)}"
     assert row["verdict"] == expected
+
+
+def test_m3_counts_only_the_papers_ood_regions():
+    rows = []
+    for region, gap in (("in data", +0.5), ("N(0, 0.5 I)", -0.5), ("N(0, 8 I)", -0.4)):
+        for seed in range(4):
+            for kind, shift in (("regression", 0.0), ("MATCH-OPT", gap)):
+                rows += [{"region": region, "surrogate": kind, "seed": seed, "error": 2.0 + shift + 0.01 * (seed + d)}
+                         for d in range(3)]
+    errors = pd.DataFrame(rows)
+    row = C.claim_m3(setting([]), errors)
+    assert row["verdict"] == "holds" and "2 of 2 cells better" in row["reason"] and "in data" not in row["statistic"]
+    assert C.claim_m3(setting([]), None)["verdict"] == "not testable here"
