@@ -29,7 +29,7 @@ testable here``. The rules (alpha = 0.05 throughout):
   sign test over them is significant with more positive than negative gains AND more than half of the cells'
   paired intervals lie above 0 (improves); **does not hold** if the sign test is significant with more negative
   gains, or the share of positive gains is significantly below the paper's 35/44 (one-sided exact binomial
-  test); else **inconclusive**, ``decide_n`` = the n per cell that detects the paper's average gain of the
+  test; a zero-gain cell counts as not positive, as the paper's 5 unchanged cells do); else **inconclusive**, ``decide_n`` = the n per cell that detects the paper's average gain of the
   improved cells (+1.91%) at the median observed paired spread.
 - **I3** (dependence on a setting): per (method, parameter), a Friedman test of the IGNITE runs' scores across
   the parameter's values, blocks = seeds that have every value (the plain run is common to all values of a
@@ -276,8 +276,8 @@ def claim_i1(setting: Setting, tasks=TF_TASKS, methods=IGNITE_BASELINES) -> dict
     """I1: IGNITE improves the 100th percentile of most baselines (35/44 cells, +1.91% on average)."""
     h = _headline()
     row = _row("I1", "IGNITE improves the 100th-percentile score of most baselines", "ignite_gain_table", tasks,
-               setting, published=f"{h['improved']}/{h['cells']} cells improved (avg +{h['improved_avg_gain_percent']}%, "
-               f"peak +{h['peak_gain_percent']}% {h['peak_where']}), {h['decreased']} decreased (worst "
+               setting, published=f"{h['improved']}/{h['cells']} cells improved (avg "
+               f"+{h['improved_avg_gain_percent']}%, peak +{h['peak_gain_percent']}% {h['peak_where']}), {h['decreased']} decreased (worst "
                f"{h['worst_gain_percent']}%), {h['unchanged']} unchanged; {h['trials']} trials",
                source=IGNITE_SOURCE)
     g = i1_evidence(setting, tasks, methods)
@@ -605,7 +605,8 @@ def m2_evidence(setting: Setting, tasks=M2_TASKS) -> pd.DataFrame:
     """Per task: :func:`mbo_lib.stats.paired_frame` of MATCH-OPT with the regression term (alpha = 1, the method)
     against without it (alpha = 0), 100th percentile, same seeds."""
     full = setting.frame(setting.specs("matchopt", tasks, ["MATCH-OPT"])).assign(variant="alpha = 1")
-    ablated = setting.frame(setting.specs("matchopt", tasks, ["MATCH-OPT"], extra={"alpha": 0.0})).assign(variant="alpha = 0")
+    ablated = setting.frame(setting.specs("matchopt", tasks, ["MATCH-OPT"], extra={"alpha": 0.0}))
+    ablated = ablated.assign(variant="alpha = 0")
     both = pd.concat([full, ablated], ignore_index=True)
     if both.empty:
         return pd.DataFrame(columns=["task"] + list(stats.PairedGain.__dataclass_fields__))
