@@ -16,8 +16,13 @@ training designs (:func:`shekel_regions`):
   distribution as the training data);
 - ``above data``: designs from the same fresh pool whose true y exceeds the best training y (where an optimizer
   wants to go, never seen in training);
-- ``data + N(0, s^2 I)``: training designs moved by isotropic Gaussian noise of std ``s`` (the paper's Figure 1
-  draws test inputs from ``N(0, alpha I)`` at growing alpha; we perturb the data, so ``s`` is a distance scale).
+- ``data + N(0, s^2 I)``: training designs moved by isotropic Gaussian noise of std ``s`` (ours: a distance
+  scale from the data);
+- ``N(0, alpha I)``: the paper's out-of-distribution test inputs (MATCH-OPT, Figure 1 caption: test inputs drawn
+  from ``N(0, alpha I)`` for several alpha), drawn literally in the task's input units: covariance ``alpha I``,
+  i.e. std ``sqrt(alpha)`` per coordinate, centred at the origin (a corner of the data's box ``[0, 10]^4``, so
+  the larger alpha, the more of the draws lie outside the box). The paper's alpha values are not given in the
+  text we have; :data:`OOD_ALPHAS` are ours.
 
 Shapes: designs ``n x 4``; gradients ``n x 4``.
 """
@@ -41,6 +46,27 @@ from ..tasks.base import Task
 
 SURROGATES = ("regression", "MATCH-OPT")
 REGION_IN, REGION_ABOVE = "in data", "above data"
+OOD_PREFIX = "N(0, "  # the paper's OOD regions are named "N(0, <alpha> I)"
+OOD_ALPHAS = (0.5, 2.0, 8.0, 32.0)  # variances alpha of the paper's N(0, alpha I) test sets (values ours)
+
+
+def ood_region_name(alpha: float) -> str:
+    """The region name of the paper's ``N(0, alpha I)`` test set: ``"N(0, 2 I)"``."""
+    return f"{OOD_PREFIX}{alpha:g} I)"
+
+
+def ood_inputs(num_points: int, alpha: float, dim: int = 4, seed: int = 0) -> np.ndarray:
+    """``num_points x dim`` float32 draws from ``N(0, alpha I)`` (covariance ``alpha I``: std ``sqrt(alpha)``).
+
+    Example:
+        >>> x = ood_inputs(20000, 4.0, seed=1)
+        >>> x.shape, round(float(x.std()), 1)
+        ((20000, 4), 2.0)
+    """
+    if alpha <= 0:
+        raise ValueError(f"alpha is a variance and must be > 0, got {alpha}")
+    rng = np.random.default_rng([seed, int(round(alpha * 1e6))])
+    return (np.sqrt(alpha) * rng.standard_normal((num_points, dim))).astype(np.float32)
 
 # Sizes per profile. The network, lr, m and alpha are MATCH-OPT's (its ``paper`` profile); the paper gives no
 # epochs or test-set sizes for Figure 1, so these are ours.
@@ -58,13 +84,15 @@ def shekel_hyperparameters(profile: str) -> dict:
 
 
 def shekel_regions(task: Task, num_points: int, perturb_scales: Sequence[float] = (0.5, 1.0, 2.0),
-                   pool_seed: int = 12345, seed: int = 0) -> dict[str, np.ndarray]:
+                   pool_seed: int = 12345, seed: int = 0,
+                   ood_alphas: Sequence[float] = OOD_ALPHAS) -> dict[str, np.ndarray]:
     """Test designs per region (see the module docstring); each region has ``num_points`` rows (float32).
 
     Args:
         task: the Shekel task (its ``x``, ``y`` are the training data).
         num_points: designs per region.
         perturb_scales: the noise stds ``s`` of the perturbed-data regions.
+        ood_alphas: the variances ``alpha`` of the paper's ``N(0, alpha I)`` regions (last, in this order).
         pool_seed: seed of the fresh uniform pool (must differ from the task's own pool seed).
         seed: seed of the subsampling and of the perturbations.
     """
@@ -82,7 +110,22 @@ def shekel_regions(task: Task, num_points: int, perturb_scales: Sequence[float] 
     for s in perturb_scales:
         base = task.x[rng.choice(len(task.x), num_points)]
         regions[f"data + N(0, {s:g}^2 I)"] = (base + s * rng.standard_normal(base.shape)).astype(np.float32)
+    for alpha in ood_alphas:
+        regions[ood_region_name(alpha)] = ood_inputs(num_points, alpha, task.x.shape[1], seed)
     return regions
+
+
+def ood_verdict(table: pd.DataFrame) -> str:
+    """One sentence on the paper's claim from :func:`region_table` rows: on how many of the ``N(0, alpha I)``
+    regions MATCH-OPT's gradient error is detectably lower / higher than regression's (paired over seeds)."""
+    ood = table[table["region"].str.startswith(OOD_PREFIX)] if len(table) else table
+    if ood.empty:
+        return "No N(0, alpha I) region in the table: the paper's claim is not tested here."
+    lower = int((ood["verdict"] == "MATCH-OPT lower").sum())
+    higher = int((ood["verdict"] == "MATCH-OPT higher").sum())
+    return (f"On the paper's N(0, alpha I) test sets ({', '.join(ood['region'])}): MATCH-OPT's gradient error is "
+            f"detectably lower on {lower}, detectably higher on {higher} and not detectably different on "
+            f"{len(ood) - lower - higher} of {len(ood)} (paired over n = {int(ood['n'].min())} seeds).")
 
 
 def fit_shekel_surrogate(task: Task, kind: str, hp: dict, seed: int, device="cpu") -> tuple[nn.Module, object]:

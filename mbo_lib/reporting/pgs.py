@@ -4,7 +4,8 @@ One PGS run (:mod:`mbo_lib.methods.pgs`) sweeps every ``p`` of ``top_ps``, keeps
 (p, checkpoint) as ``steps`` (scored by the runner as the record's ``curve``; ``curve[i]["step"] ==
 extras["checkpoints"][i]["key"]``) and lets OSEL pick one without the oracle. The per-checkpoint rows come from
 ``records_frame(records, kind="checkpoints", short_names=True)`` (:mod:`mbo_lib.experiments.record`); these
-helpers summarize them with :mod:`mbo_lib.stats` (cells: ``mean ± population std [95% CI]`` over seeds, n) and
+helpers drop the constant-policy ablation runs (``policy="constant"``, claim P3; :func:`learned_policy_rows`) and
+summarize the rest with :mod:`mbo_lib.stats` (cells: ``mean ± population std [95% CI]`` over seeds, n) and
 never recompute anything.
 """
 from __future__ import annotations
@@ -19,6 +20,41 @@ from ..tasks import SHORT_NAMES
 from .tables import ours_summary
 
 TIE_TOL = 1e-9  # oracle scores closer than this are the same design's score
+CONSTANT = "constant"  # PGS's ``policy`` ablation (claim P3): no learned policy, one constant-step search
+
+
+def record_policy(record: dict) -> str:
+    """A PGS record's step-size policy: ``hyperparameters["policy"]`` (``"learned"`` for records made before the
+    field existed)."""
+    return (record.get("hyperparameters") or {}).get("policy", "learned")
+
+
+def learned_policy_records(records: Sequence[dict]) -> list[dict]:
+    """The records of ``records`` that are not constant-policy ablation runs (claim P3 reads those separately)."""
+    return [r for r in records if record_policy(r) != CONSTANT]
+
+
+def learned_policy_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows of a records frame (any kind) that are not constant-policy PGS runs: the ablation's spec carries
+    ``{"policy": "constant"}`` in its overrides (the learned policy is every profile's default, so it never does),
+    and its single checkpoint has ``top_p`` None. Used by every table here, so the ablation never enters them."""
+    if frame.empty or "overrides" not in frame.columns:
+        return frame
+    constant = frame["overrides"].map(lambda o: _override(o, "policy") == CONSTANT)
+    out = frame[~constant]
+    p = out["top_p"] if constant.any() and "top_p" in out.columns else None
+    if p is not None and p.notna().all() and (p.astype(float) % 1 == 0).all():
+        out = out.assign(top_p=p.astype("int64"))  # the ablation's None had made the column float
+    return out
+
+
+def _override(overrides: str, name: str):
+    import json
+
+    try:
+        return json.loads(overrides or "{}").get(name)
+    except (TypeError, ValueError):
+        return None
 
 
 def _pm(values: pd.Series, digits: int) -> str:
@@ -35,6 +71,7 @@ def sweep_table(ckpt: pd.DataFrame, percentile: int = 100, by_checkpoint: bool =
     ``OSEL picks`` counts picks of any checkpoint of that p.
     """
     value = f"norm_p{percentile}"
+    ckpt = learned_policy_rows(ckpt)
     if not by_checkpoint and len(ckpt):
         last = ckpt.groupby(["task", "seed", "top_p"])["rl_steps"].transform("max")
         picks = ckpt.groupby(["task", "top_p"])["selected"].sum()
@@ -59,6 +96,7 @@ def osel_regret(ckpt: pd.DataFrame, percentile: int = 100, reference_p: float = 
     every fully trained policy), and the official fixed choice (``reference_p`` at the last checkpoint).
     Oracle values are normalized ``percentile``."""
     value = f"norm_p{percentile}"
+    ckpt = learned_policy_rows(ckpt)
     rows = []
     for (task, seed), sub in (ckpt.groupby(["task", "seed"], sort=True) if len(ckpt) else []):
         pick = sub[sub.selected].iloc[0]
@@ -134,6 +172,7 @@ def method_task_table(frame: pd.DataFrame, methods: Sequence[str], tasks: Sequen
     """Ours only, one row per method, one column per (task, percentile): normalized score
     ``mean ± population std [95% CI] (n)`` over seeds; ``"—"`` without records, ``"not run"`` for tasks in
     ``not_run``."""
+    frame = learned_policy_rows(frame)
     summaries = {p: ours_summary(frame, f"norm_p{p}").set_index(["method", "task"]) for p in percentiles}
     out = {}
     for method in methods:
@@ -157,6 +196,7 @@ def rank_sentences(frame: pd.DataFrame, method: str, methods: Sequence[str], tas
                    percentile: int = 100) -> str:
     """Markdown bullets: per task, ``method``'s mean normalized ``percentile`` score (n, 95% CI) and its rank
     among the ``methods`` that have records there (by mean), with the best other method and the gap to it."""
+    frame = learned_policy_rows(frame)
     summary = ours_summary(frame[frame.method.isin(methods)] if len(frame) else frame, f"norm_p{percentile}")
     lines = []
     for task in tasks:

@@ -32,6 +32,8 @@ from typing import Iterable, Sequence
 import nbformat
 
 REPORT_TAG = "report"
+# Notebooks (file stems) that open the report, in this order; every other notebook follows in the order given.
+REPORT_FIRST = ("claims",)
 IMAGE_MIMES = {"image/png": ".png", "image/svg+xml": ".svg", "image/jpeg": ".jpg"}
 # richest first: a matplotlib figure has image/png and a useless "<Figure ...>" text/plain
 MIME_PRIORITY = ("image/png", "image/svg+xml", "image/jpeg", "text/markdown", "text/html", "text/plain")
@@ -226,9 +228,23 @@ def markdown_to_html(text: str, title: str) -> str | None:
             f"<style>{style}</style></head><body>\n{body}</body></html>\n")
 
 
+def report_order(paths: Iterable[str | Path]) -> list[Path]:
+    """``paths`` with the notebooks of :data:`REPORT_FIRST` first (in that order), the rest in their given order.
+
+    Example:
+        >>> [p.name for p in report_order(["a.ipynb", "claims.ipynb", "b.ipynb"])]
+        ['claims.ipynb', 'a.ipynb', 'b.ipynb']
+    """
+    paths = [Path(p) for p in paths]
+    rank = {stem: i for i, stem in enumerate(REPORT_FIRST)}
+    return sorted(paths, key=lambda p: rank.get(p.stem, len(rank)))  # stable: the rest keep their order
+
+
 def write_report(notebooks: Iterable[str | Path], out_path: str | Path, title: str = "Reproduction report",
                  summary: Sequence[dict] | None = None, html_page: bool = True) -> Path:
     """Write the report page for executed ``notebooks`` to ``out_path`` (``.md``); also ``.html`` beside it.
+
+    Sections follow :func:`report_order` (the claims scoreboard first).
 
     Notebooks that do not exist (e.g. one that timed out before papermill wrote it) are skipped; the
     ``summary`` table still lists them.
@@ -238,7 +254,7 @@ def write_report(notebooks: Iterable[str | Path], out_path: str | Path, title: s
     """
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    sections = [extract_section(p) for p in notebooks if Path(p).exists()]
+    sections = [extract_section(p) for p in report_order(notebooks) if p.exists()]
     text = render_markdown(sections, out_path.parent, title=title, summary=summary)
     out_path.write_text(text)
     if html_page:

@@ -14,8 +14,8 @@ def task():
 
 
 def test_regions_are_where_they_claim(task):
-    regions = fig1.shekel_regions(task, 50, perturb_scales=(1.0,))
-    assert list(regions) == [fig1.REGION_IN, fig1.REGION_ABOVE, "data + N(0, 1^2 I)"]
+    regions = fig1.shekel_regions(task, 50, perturb_scales=(1.0,), ood_alphas=(0.5, 8.0))
+    assert list(regions) == [fig1.REGION_IN, fig1.REGION_ABOVE, "data + N(0, 1^2 I)", "N(0, 0.5 I)", "N(0, 8 I)"]
     assert all(x.shape == (50, 4) for x in regions.values())
     assert (task.predict(regions[fig1.REGION_IN]) <= task.y.max()).all()
     assert (task.predict(regions[fig1.REGION_ABOVE]) > task.y.max()).all()
@@ -57,10 +57,33 @@ def test_smoke_fit_and_frame():
     task = make("Shekel-Synthetic-v0", num_samples=600)  # 300 designs: 2 trajectories per epoch
     hp = fig1.shekel_hyperparameters("smoke")
     models = {(kind, 0): fig1.fit_shekel_surrogate(task, kind, hp, seed=0)[0] for kind in fig1.SURROGATES}
-    regions = fig1.shekel_regions(task, 20, perturb_scales=())
+    regions = fig1.shekel_regions(task, 20, perturb_scales=(), ood_alphas=())
     frame = fig1.gradient_error_frame(task, models, regions)
     assert len(frame) == 2 * 2 * 20 and np.isfinite(frame[["error", "cosine"]].to_numpy()).all()
     bias = fig1.riemann_bias_table(models["regression", 0], task, num_points_list=(1, 5), num_paths=2)
     assert list(bias["m"]) == [1, 5] and (bias["grad_match"] >= 0).all()
     with pytest.raises(ValueError, match="kind"):
         fig1.fit_shekel_surrogate(task, "ridge", hp, seed=0)
+
+
+def test_ood_inputs_are_the_papers_gaussian_with_variance_alpha():
+    """MATCH-OPT's Figure 1 draws OOD test inputs from N(0, alpha I): mean 0, covariance alpha I (not alpha^2)."""
+    for alpha in (0.5, 8.0):
+        x = fig1.ood_inputs(40000, alpha, dim=4, seed=3)
+        assert x.shape == (40000, 4) and x.dtype == np.float32
+        assert np.abs(x.mean(0)).max() < 0.05 * np.sqrt(alpha)
+        np.testing.assert_allclose(np.cov(x.T), alpha * np.eye(4), atol=0.05 * alpha)
+    assert not np.array_equal(fig1.ood_inputs(10, 1.0), fig1.ood_inputs(10, 2.0) / np.sqrt(2))  # own draws per alpha
+    np.testing.assert_array_equal(fig1.ood_inputs(10, 2.0, seed=1), fig1.ood_inputs(10, 2.0, seed=1))
+    with pytest.raises(ValueError, match="variance"):
+        fig1.ood_inputs(10, 0.0)
+    assert fig1.ood_region_name(0.5) == "N(0, 0.5 I)" and fig1.ood_region_name(8.0).startswith(fig1.OOD_PREFIX)
+
+
+def test_ood_verdict_counts_only_the_papers_regions():
+    table = pd.DataFrame({"region": [fig1.REGION_IN, "data + N(0, 1^2 I)", "N(0, 0.5 I)", "N(0, 8 I)"],
+                          "verdict": ["MATCH-OPT higher", "MATCH-OPT higher", "MATCH-OPT lower",
+                                      "no detectable difference"], "n": [4, 4, 4, 3]})
+    text = fig1.ood_verdict(table)
+    assert "detectably lower on 1, detectably higher on 0 and not detectably different on 1 of 2" in text
+    assert "n = 3" in text and "not tested" in fig1.ood_verdict(table.iloc[:2])

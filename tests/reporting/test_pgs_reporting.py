@@ -108,3 +108,25 @@ def test_rank_sentences():
     assert lines[0] == (f"- TFBind8: PGS 0.800 (n=2, 95% CI {ci2(0.9, 0.7)}), rank 2 of 3; best other GA 0.950 (n=1) "
                         "(Δ -0.150).")
     assert lines[1] == "- TFBind10: no PGS record."
+
+
+def _constant_record(seed, score, task="TFBind8-Exact-v0"):
+    """A constant-policy ablation record (claim P3): one checkpoint, key 0, top_p None, rl_steps 0, selected."""
+    rec = _record(seed, [score], [0.0], task=task, ps=(None,), steps=(0,))
+    rec["spec"]["overrides"] = {"policy": "constant"}
+    rec["hyperparameters"] = {"policy": "constant"}
+    return rec
+
+
+def test_constant_policy_runs_do_not_enter_the_pgs_tables():
+    ablation = [_constant_record(0, 0.99), _constant_record(1, 0.01)]
+    mixed, clean = checkpoint_frame(RECORDS + ablation), checkpoint_frame(RECORDS)
+    assert len(mixed) == len(clean) + 2 and mixed.top_p.isna().sum() == 2  # the ablation rows are in the frame ...
+    for by in (True, False):  # ... but in none of the tables
+        assert pr.sweep_table(mixed, by_checkpoint=by).equals(pr.sweep_table(clean, by_checkpoint=by))
+    assert pr.osel_regret(mixed).equals(pr.osel_regret(clean))
+    runs = records_frame(RECORDS + ablation)
+    assert pr.method_task_table(runs, ["PGS"], ["TFBind8-Exact-v0"], percentiles=(100,)).equals(
+        pr.method_task_table(records_frame(RECORDS), ["PGS"], ["TFBind8-Exact-v0"], percentiles=(100,)))
+    assert [pr.record_policy(r) for r in RECORDS + ablation] == ["learned"] * 2 + ["constant"] * 2
+    assert pr.learned_policy_records(RECORDS + ablation) == RECORDS

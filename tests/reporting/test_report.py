@@ -6,7 +6,8 @@ import base64
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from mbo_lib.reporting.report import extract_section, notebook_error, notebook_title, render_markdown, write_report
+from mbo_lib.reporting.report import (extract_section, notebook_error, notebook_title, render_markdown, report_order,
+                                      write_report)
 
 PNG = base64.b64decode(  # a 1 x 1 PNG
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")
@@ -87,3 +88,15 @@ def test_title_falls_back_to_name():
     nb = new_notebook(cells=[new_code_cell("1")])
     assert notebook_title(nb, "fallback") == "fallback"
     assert notebook_error(nb) is None
+
+
+def test_claims_scoreboard_opens_the_report(tmp_path):
+    paths = []
+    for name, title in (("00_quickstart", "Quick start"), ("claims", "Claims scoreboard"), ("pgs_main_table", "PGS")):
+        nb = new_notebook(cells=[new_markdown_cell(f"# {title}")])
+        paths.append(tmp_path / f"{name}.ipynb")
+        nbformat.write(nb, paths[-1])
+    assert [p.stem for p in report_order(paths)] == ["claims", "00_quickstart", "pgs_main_table"]
+    assert [p.stem for p in report_order([paths[2], paths[0]])] == ["pgs_main_table", "00_quickstart"]  # as given
+    text = write_report(paths, tmp_path / "report.md").read_text()
+    assert text.index("## Claims scoreboard") < text.index("## Quick start") < text.index("## PGS")
