@@ -8,7 +8,7 @@ at ``smoke``) and passed in. A claim is tested only where its premise can be: on
 Row columns (:data:`COLUMNS`): ``claim`` (id as in the notebooks), ``statement`` (the claim in one line),
 ``notebook`` (where the evidence is shown in full), ``tasks``, ``settings`` (``quick`` profile or ``paper
 settings``: the ``paper`` profile with the overrides of the paper whose claim it is, :data:`PAPER_OVERRIDES`,
-the same as ``tools/campaign.py`` ``SETTINGS``), ``n`` (seeds per cell, ``"2–4"`` when they vary), ``statistic``
+the named settings of :mod:`mbo_lib.methods.settings`), ``n`` (seeds per cell, ``"2–4"`` when they vary), ``statistic``
 (ours, in words and numbers), ``interval`` (its 95% interval), ``published`` and ``source`` (the paper's value
 and where it comes from), ``verdict``, ``decide_n`` (for an inconclusive verdict: the seeds per cell that would
 decide it at the observed spread, :func:`mbo_lib.stats.required_n`, paired t, alpha 0.05 two-sided, power 0.8)
@@ -76,6 +76,7 @@ from ..experiments.record import records_frame
 from ..experiments.spec import RunSpec
 from ..objectives.ignite import IgniteConfig
 from ..tasks import SHORT_NAMES
+from ..methods.settings import SETTINGS
 
 TF8, TF10 = "TFBind8-Exact-v0", "TFBind10-Exact-v0"
 TF_TASKS = (TF8, TF10)
@@ -89,9 +90,10 @@ IGNITE_BASELINES = ("GA", "GA-Ensemble-Mean", "GA-Ensemble-Min", "COMs", "REINFO
                     "MINs")
 MATCHOPT_RIVALS = IGNITE_BASELINES
 PGS_RIVALS = IGNITE_BASELINES + ("MATCH-OPT",)
-# Per paper, the overrides of the ``paper`` profile its claims are tested at (= tools/campaign.py SETTINGS: IGNITE's
-# run scripts train COMs for 2 forward-model epochs; MATCH-OPT's and PGS's official code = the paper profile).
-PAPER_OVERRIDES = {"ignite": {"COMs": {"epochs": 2}}, "matchopt": {}, "pgs": {}}
+# Per paper, the overrides of the ``paper`` profile its claims are tested at (mbo_lib.methods.settings, which the
+# campaign uses too: IGNITE's run scripts train COMs for 2 forward-model epochs; MATCH-OPT's and PGS's official code
+# = the paper profile as it is).
+PAPER_OVERRIDES = {"ignite": SETTINGS["ignite"], "matchopt": SETTINGS["baselines"], "pgs": SETTINGS["baselines"]}
 SEEDS = {"smoke": (0, 1), "quick": (0, 1, 2, 3), "paper": tuple(range(16))}
 SETTING_NAMES = {"smoke": "smoke", "quick": "quick", "paper": "paper settings"}
 IGNITE_SOURCE = "IGNITE (Dao et al., NeurIPS 2024), via mbo_lib/reference/ignite_headline.json"

@@ -189,18 +189,12 @@ def test_scoreboard_rows_order_and_paper_rows_only_with_records():
     assert set(C.display_board(board).columns) >= {"verdict", "decide_n", "published"}
 
 
-def test_paper_overrides_are_the_campaigns_settings(monkeypatch):
-    import importlib.util
-    import sys
-    from pathlib import Path
+def test_paper_overrides_are_the_campaigns_settings():
+    from mbo_lib.methods.settings import settings_overrides
 
-    path = Path(__file__).resolve().parents[2] / "tools" / "campaign.py"
-    spec = importlib.util.spec_from_file_location("campaign", path)
-    campaign = importlib.util.module_from_spec(spec)
-    monkeypatch.setitem(sys.modules, "campaign", campaign)  # its dataclasses look their module up there
-    spec.loader.exec_module(campaign)
-    assert C.PAPER_OVERRIDES["ignite"] == campaign.SETTINGS["ignite"]
-    assert C.PAPER_OVERRIDES["matchopt"] == campaign.SETTINGS["matchopt"]
+    for method in C.IGNITE_BASELINES:
+        assert C.PAPER_OVERRIDES["ignite"].get(method, {}) == settings_overrides("ignite", method)
+        assert C.PAPER_OVERRIDES["matchopt"].get(method, {}) == settings_overrides("baselines", method)
 
 
 # ------------------------------------------------------------------------------------------- committed records
