@@ -14,6 +14,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from .. import threads
 from ..config import REPO_ROOT, pick_device
 from ..evaluation import score_candidates
 from ..methods import get_method
@@ -92,6 +93,7 @@ def execute(spec: RunSpec, device="auto", progress: bool | None = None) -> tuple
     """Run one spec without touching the store. Returns ``(record, MethodOutput)``."""
     method = get_method(spec.method)
     hp = method.hyperparameters(spec.profile, spec.overrides)
+    threads.apply_policy(work=threads.work_size(hp))  # recorded as environment.torch_threads
     device = pick_device(device)
     start = time.perf_counter()
     task = load_task(spec.task, spec.task_kwargs)
