@@ -63,3 +63,18 @@ def test_the_next_test_does_not_see_it():
     assert "MBO_LEAK_PROBE" not in os.environ
     assert os.environ.get("OMP_NUM_THREADS") != "13"
     assert torch.get_num_threads() == (threads.choose("small") or torch.get_num_threads())
+
+
+@pytest.mark.parametrize("method", ["GA", "COMs", "MATCH-OPT", "PGS"])
+def test_smoke_scores_do_not_depend_on_the_thread_count(method, monkeypatch):
+    """Same spec, 1 and 2 torch threads: bit-identical candidates and scores (issue 17; PGS's VAE was the exception)."""
+    from mbo_lib.experiments import RunSpec, execute
+
+    spec = RunSpec("TFBind8-Exact-v0", method, "smoke", seed=0)
+    runs = {}
+    for count in ("1", "2"):
+        monkeypatch.setenv("MBO_THREADS", count)
+        record, output = execute(spec, device="cpu", progress=False)
+        assert record["environment"]["torch_threads"] == int(count)
+        runs[count] = (record["result"], output.designs.tobytes())
+    assert runs["1"] == runs["2"]
