@@ -7,7 +7,9 @@ with one thread). So:
 
 - ``work="small"`` (every model whose hidden layers are narrower than :data:`LARGE_WIDTH`): **1 thread**;
 - ``work="large"`` (paper-size 2048-wide surrogates): the cores that are free now (the cores this process may run
-  on, ``os.sched_getaffinity``, less the 1-minute load average), at least 1;
+  on, ``os.sched_getaffinity``, less the 1-minute load average of other processes), at least 1. On a busy core
+  a second thread costs far more than it gains even at this size (GA's 2048-wide training step, 2 cores held by
+  other jobs: 4-5x slower with 2 threads than with 1; ``benchmarks/bench_threads.py`` measures it);
 - never more than ``MBO_MAX_THREADS`` (run_all.py sets it to cores / ``--jobs`` for every notebook kernel; a
   local Dask cluster sets it to cores / workers on every worker);
 - ``MBO_THREADS=N`` overrides all of this with N threads; ``MBO_THREADS=torch-default`` disables the policy
@@ -47,12 +49,13 @@ def allowed_cores() -> int:
 
 
 def free_cores() -> int:
-    """Allowed cores not busy now: :func:`allowed_cores` less the rounded 1-minute load average, at least 1."""
+    """Allowed cores not busy with other work: :func:`allowed_cores` less the rounded 1-minute load average beyond
+    this process's own (counted as 1: it is running), at least 1."""
     try:
         load = os.getloadavg()[0]
     except (AttributeError, OSError):
         load = 0.0
-    return max(1, allowed_cores() - int(round(load)))
+    return max(1, allowed_cores() - int(round(max(0.0, load - 1.0))))
 
 
 def _positive_int(name: str, text: str) -> int:

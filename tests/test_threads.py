@@ -33,6 +33,10 @@ def test_cores_come_from_the_affinity_mask(monkeypatch):
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 3}, raising=False)
     monkeypatch.setattr(os, "getloadavg", lambda: (1.2, 0.0, 0.0), raising=False)
     assert threads.allowed_cores() == 2
+    assert threads.free_cores() == 2  # a load of 1.2 is mostly this process itself
+    monkeypatch.setattr(os, "getloadavg", lambda: (2.6, 0.0, 0.0), raising=False)
+    assert threads.free_cores() == 1
+    monkeypatch.setattr(os, "getloadavg", lambda: (9.0, 0.0, 0.0), raising=False)
     assert threads.free_cores() == 1
     assert threads.share(2) == 1 and threads.share(1) == 2
     env = threads.child_env({"OMP_NUM_THREADS": "7"}, 2)
