@@ -82,3 +82,26 @@ def test_smoke_scores_do_not_depend_on_the_thread_count(method, monkeypatch):
         assert record["environment"]["torch_threads"] == int(count)
         runs[count] = (record["result"], output.designs.tobytes())
     assert runs["1"] == runs["2"]
+
+
+def test_bench_threads_environments_and_table(monkeypatch):
+    """benchmarks/bench_threads.py: 'before' is torch's default (no thread variables), 'after' the policy; ratios."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "benchmarks" / "bench_threads.py"
+    spec = importlib.util.spec_from_file_location("bench_threads", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    monkeypatch.setenv("MBO_MAX_THREADS", "1")
+    before, after = bench.child_env("before"), bench.child_env("after")
+    assert before["MBO_THREADS"] == "torch-default" and "OMP_NUM_THREADS" not in before
+    assert "MBO_THREADS" not in after and "MBO_MAX_THREADS" not in after and "OMP_NUM_THREADS" not in after
+    rows = [{"work": "GA quick", "busy": b, "policy": p, "wall": w, "cpu": w, "load": 1.0, "threads": t}
+            for b, p, w, t in [(0, "before", 4.0, 2), (0, "after", 2.0, 1), (1, "before", 12.0, 2), (1, "after", 3.0, 1)]]
+    lines = bench.table(rows)
+    assert lines[2].endswith("| 1.00 | 2.00 |") and lines[4].endswith("| 3.00 | 4.00 |")
+    assert lines[5].endswith("| 1.50 | 1.00 |")
+    step = bench.paper_step(1, 8, 2)
+    assert step["threads"] == 1 and step["wall"] > 0
