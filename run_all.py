@@ -13,10 +13,15 @@ notebook failed, and the summary says which and why (the exception from the exec
 Records: at the ``smoke`` profile the notebooks write to a fresh temporary record store (``MBO_RECORDS_DIR``),
 deleted afterwards (``--keep-records`` keeps it), so smoke runs never use or touch committed records. At
 ``quick``/``paper`` the default store (``<repo>/records`` or your ``MBO_RECORDS_DIR``) is used, so finished runs
-are loaded, not recomputed. ``--records-dir`` / ``--data-dir`` set ``MBO_RECORDS_DIR`` / ``MBO_DATA_DIR``.
+are loaded, not recomputed. ``--records-dir`` / ``--data-dir`` set ``MBO_RECORDS_DIR`` / ``MBO_DATA_DIR``; a
+relative path there (or in those variables) is resolved against the current directory before kernels start.
+
+Threads: each kernel applies the thread policy of ``mbo_lib/threads.py`` (1 torch thread for small models),
+capped at cores / ``--jobs`` (``MBO_MAX_THREADS``); ``MBO_THREADS=N`` forces N. A notebook that cannot be read
+is reported as failed (file and reason) and the others still run.
 
 Examples:
-    python run_all.py --profile smoke --jobs 2          # what CI runs
+    python run_all.py --profile smoke --jobs 2          # what CI runs (each kernel: <= cores/2 torch threads)
     python run_all.py --profile quick --only quickstart  # one notebook (glob or substring)
     python run_all.py --profile quick --seeds 0 1 --tasks TFBind8-Exact-v0
     python run_all.py --profile quick --report-only      # rebuild runs/quick/report.md from executed notebooks
@@ -228,21 +233,26 @@ def run_notebook(source: Path, output: Path, parameters: dict, env: dict, timeou
     return result
 
 
-def child_env(records_dir: str | None, data_dir: str | None, jobs: int) -> dict:
-    """The notebooks' environment: ours, plus the repo on ``PYTHONPATH``, ``MBO_*`` folders, quiet progress bars
-    and (with several jobs) a fair share of the CPU threads each."""
-    env = dict(os.environ)
+def child_env(records_dir: str | None, data_dir: str | None, jobs: int, base: dict | None = None,
+              cwd: Path | None = None) -> dict:
+    """The notebooks' environment: ``base`` (default ours), plus the repo on ``PYTHONPATH``, ``MBO_*`` folders as
+    absolute paths, quiet progress bars and the thread cap of each of ``jobs`` kernels.
+
+    Kernels run in their notebook's folder, so a relative ``MBO_DATA_DIR`` / ``MBO_RECORDS_DIR`` (given here or
+    already in the environment) is resolved against ``cwd`` (default: the caller's working directory) first.
+    Every kernel may use ``cores // jobs`` torch threads (``MBO_MAX_THREADS``, see ``mbo_lib/threads.py``).
+    """
+    from mbo_lib import threads
+
+    env = dict(os.environ if base is None else base)
+    cwd = Path.cwd() if cwd is None else Path(cwd)
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT)] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
     env.setdefault("MBO_PROGRESS", "0")
-    if records_dir:
-        env["MBO_RECORDS_DIR"] = str(Path(records_dir).resolve())
-    if data_dir:
-        env["MBO_DATA_DIR"] = str(Path(data_dir).resolve())
-    if jobs > 1:
-        threads = str(max(1, (os.cpu_count() or 1) // jobs))
-        for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-            env.setdefault(var, threads)
-    return env
+    for var, given in (("MBO_RECORDS_DIR", records_dir), ("MBO_DATA_DIR", data_dir)):
+        value = given or env.get(var)
+        if value:
+            env[var] = str((cwd / Path(value).expanduser()).resolve())
+    return threads.child_env(env, threads.share(jobs))
 
 
 def run_notebooks(jobs_spec: list[tuple[Path, Path, dict, str]], env: dict, jobs: int = 1, timeout: float = 0,
@@ -362,6 +372,17 @@ def _parse_value(text: str):
         return text
 
 
+def _timeout(text: str) -> float:
+    """argparse type of ``--timeout``: seconds > 0, or 0 for no limit."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds, got {text!r}") from None
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be > 0 seconds (or 0 for no limit), got {text!r}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="run_all.py", description=__doc__.split("\n\n")[0],
                                 epilog="\n\n".join(__doc__.split("\n\n")[1:]),
@@ -382,7 +403,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output-dir", help="where executed notebooks, logs, summary and report go (default runs/<profile>/)")
     p.add_argument("--notebooks-dir", default=str(NOTEBOOKS_DIR), help="folder to discover notebooks in (default notebooks/)")
     p.add_argument("--jobs", "-j", type=int, default=1, help="notebooks executed in parallel (default 1)")
-    p.add_argument("--timeout", type=float, help="seconds per notebook before it is killed; 0 = none "
+    p.add_argument("--timeout", type=_timeout, help="seconds per notebook before it is killed; 0 = none "
                                                  f"(default by profile: {DEFAULT_TIMEOUT})")
     p.add_argument("--keep-records", action="store_true", help="keep the temporary smoke record store (path printed)")
     p.add_argument("--no-report", action="store_true", help="do not write report.md/.html after the run")
@@ -421,7 +442,11 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.list:
         for nb in notebooks:
-            declared = declared_parameters(nb)
+            try:
+                declared = declared_parameters(nb)
+            except Exception as exc:  # noqa: BLE001
+                print(f"{rel(nb)}: could not read it: {type(exc).__name__}: {exc}")
+                continue
             print(f"{rel(nb)}: " + (", ".join(f"{k}={v.get('default')}" for k, v in declared.items()) or "(no parameters)"))
         return 0
 
@@ -442,18 +467,27 @@ def main(argv: list[str] | None = None) -> int:
     env = child_env(records_dir, args.data_dir, args.jobs)
     timeout = DEFAULT_TIMEOUT[args.profile] if args.timeout is None else args.timeout
 
-    items = []
+    items, unreadable = [], []
     for nb in notebooks:
-        params = notebook_parameters(declared_parameters(nb), given)
+        try:
+            params = notebook_parameters(declared_parameters(nb), given)
+        except Exception as exc:  # noqa: BLE001 - one broken notebook is reported, the others still run
+            unreadable.append(NotebookResult(notebook=rel(nb), output=str(run_dir / rel(nb)), status="failed",
+                                             error=f"could not read {nb}: {type(exc).__name__}: {exc}"))
+            continue
         items.append((nb, run_dir / rel(nb), params, rel(nb)))
     unused = sorted(k for k in given if given[k] is not None and not any(
         k.lower() in {n.lower() for n in params} for _, _, params, _ in items))
     if unused:
         print(f"note: no selected notebook declares {', '.join(unused)}; not passed", file=sys.stderr)
-    print(f"{len(items)} notebook(s), profile {args.profile}, {args.jobs} job(s), records: "
-          f"{env.get('MBO_RECORDS_DIR', '(default store)')}, output: {run_dir}", file=sys.stderr)
+    for r in unreadable:
+        print(f"failed  {r.notebook}: {r.error}", file=sys.stderr)
+    print(f"{len(items)} notebook(s), profile {args.profile}, {args.jobs} job(s), torch threads per kernel <= "
+          f"{env['MBO_MAX_THREADS']}, output: {run_dir}\n  records: {env.get('MBO_RECORDS_DIR', '(default store)')}"
+          f"\n  data: {env.get('MBO_DATA_DIR', '(default data folder)')}", file=sys.stderr)
     try:
         results = run_notebooks(items, env, jobs=args.jobs, timeout=timeout, progress=not args.no_progress)
+        results = _in_discovery_order(results + unreadable, [rel(nb) for nb in notebooks])
     finally:
         if temp_records and not args.keep_records:
             shutil.rmtree(temp_records, ignore_errors=True)
@@ -483,6 +517,11 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print(f"\nall {len(results)} notebook(s) ran" + ("" if args.update_golden else f"; executed copies in {output_dir}"))
     return 0
+
+
+def _in_discovery_order(results: list[NotebookResult], names: list[str]) -> list[NotebookResult]:
+    order = {name: i for i, name in enumerate(names)}
+    return sorted(results, key=lambda r: order.get(r.notebook, len(order)))
 
 
 def _write_report(output_dir: Path, executed: list[Path], profile: str, results: list[NotebookResult] | None) -> int:

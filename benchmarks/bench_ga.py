@@ -23,6 +23,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=torch.get_num_threads())
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
+    os.environ["MBO_THREADS"] = str(args.threads)  # execute() applies the thread policy (mbo_lib/threads.py)
     load_task("TFBind8-Exact-v0")  # build once; the task build is timed by bench_tasks.py
     lines = ["# GA, quick profile, TF-Bind-8 (one run = train the surrogate + 200 ascent steps + scoring)", "",
              f"torch threads: {args.threads}; cpu count: {os.cpu_count()}", "",

@@ -3,6 +3,11 @@
 Data: tests that need the real design-bench files take ``tfbind10_data_dir``. It skips them when the files are
 absent on a developer's machine, but FAILS them under CI (``CI=true``), where the data are always provisioned and
 a silent skip would hide a broken set-up.
+
+Isolation: every test gets back the ``os.environ`` and the torch thread count it started with (a Dask
+``LocalCluster`` sets ``OMP_NUM_THREADS=1`` in this process's own environment, which every later notebook kernel
+inherited, issue 17). The suite runs torch with the thread policy of :mod:`mbo_lib.threads` (1 thread for small
+models unless ``MBO_THREADS`` says otherwise).
 """
 from __future__ import annotations
 
@@ -12,6 +17,28 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("MBO_PROGRESS", "0")  # no tqdm bars in test logs
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _thread_policy():
+    """The suite's torch threads: the project's policy, as notebooks and runs get it."""
+    from mbo_lib import threads
+
+    threads.apply_policy("small")
+
+
+@pytest.fixture(autouse=True)
+def _restore_environment():
+    """Undo whatever a test (or a library it calls) did to ``os.environ`` and to torch's thread count."""
+    import torch
+
+    saved, count = dict(os.environ), torch.get_num_threads()
+    yield
+    if dict(os.environ) != saved:
+        os.environ.clear()
+        os.environ.update(saved)
+    if torch.get_num_threads() != count:
+        torch.set_num_threads(count)
 
 
 @pytest.fixture(scope="session")

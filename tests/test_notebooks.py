@@ -5,6 +5,8 @@ These checks are static and fast; executing the golden copies is nbval's job
 """
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -75,16 +77,32 @@ def test_nbval_harness_sanitizes_isolates_and_catches_changed_outputs(tmp_path):
         new_code_cell("# NBVAL_CHECK_OUTPUT\nprint(os.environ['MBO_PROGRESS'], round(2 / 3, 3))",
                       outputs=stdout("0 0.667\n")),
         new_code_cell("# NBVAL_CHECK_OUTPUT\nprint(1 + 1)", outputs=stdout("3\n")),  # stale golden output
+        new_code_cell("# NBVAL_CHECK_OUTPUT\nimport torch\n"
+                      "print(os.environ['OMP_NUM_THREADS'], os.environ['MBO_THREADS'], torch.get_num_threads())",
+                      outputs=stdout("1 1 1\n")),  # explicit threads, not the parent's OMP_NUM_THREADS=7
         new_code_cell("print('unchecked output may change')", outputs=stdout("something else\n")),
     ])
     for i, cell in enumerate(nb.cells):
         cell.execution_count = i + 1
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, golden / "toy.ipynb")
-    env = {k: v for k, v in __import__("os").environ.items() if k != "MBO_RECORDS_DIR"}
+    env = {k: v for k, v in os.environ.items() if k not in ("MBO_RECORDS_DIR", "MBO_GOLDEN_THREADS")}
+    env.update(OMP_NUM_THREADS="7", MBO_THREADS="7")  # what an earlier test or the caller might leave
     proc = subprocess.run([sys.executable, "-m", "pytest", "--nbval-lax", "--nbval-current-env", "-p",
                            "no:cacheprovider", "-q", str(golden)], cwd=tmp_path, capture_output=True, text=True,
                           env=env, timeout=300)
     assert proc.returncode == 1, proc.stdout + proc.stderr
-    assert "1 failed, 3 passed" in proc.stdout, proc.stdout
+    assert "1 failed, 4 passed" in proc.stdout, proc.stdout
     assert "toy.ipynb::Cell 2" in proc.stdout  # the cell with the stale output, and only that one
+
+
+@pytest.mark.parametrize("threads", ["1", "2"])
+def test_golden_pgs_notebook_is_identical_with_1_and_2_threads(threads):
+    """Issue 17: PGS's scores changed with the kernel's torch thread count. The golden PGS+IGNITE notebook must
+    reproduce its checked outputs with 1 and with 2 threads (MBO_GOLDEN_THREADS sets the kernel's count)."""
+    env = {k: v for k, v in os.environ.items() if k != "MBO_RECORDS_DIR"}
+    env["MBO_GOLDEN_THREADS"] = threads
+    proc = subprocess.run([sys.executable, "-m", "pytest", "--nbval-lax", "--nbval-current-env", "-p",
+                           "no:cacheprovider", "-q", str(GOLDEN / "pgs_ignite.ipynb")], cwd=ROOT,
+                          capture_output=True, text=True, env=env, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]

@@ -158,3 +158,49 @@ def test_cli_help_and_bad_arguments(tmp_path, capsys):
     assert info.value.code == 0 and "--profile" in capsys.readouterr().out
     assert run_all.main(["--notebooks-dir", str(tmp_path), "--no-progress"]) == 2  # nothing to run
     assert run_all.main(["--profile", "quick", "--update-golden"]) == 2
+
+
+def test_relative_data_and_records_dirs_are_resolved_against_the_callers_cwd(tmp_path, monkeypatch, capsys):
+    """Kernels run in the notebook's folder: a relative MBO_DATA_DIR / MBO_RECORDS_DIR must reach them absolute."""
+    d = tmp_path / "notebooks"
+    write(d / "where.ipynb", [new_code_cell(
+        "import os\nprint('DATA', os.environ['MBO_DATA_DIR'])\nprint('RECORDS', os.environ['MBO_RECORDS_DIR'])\n"
+        "print('MAX', os.environ['MBO_MAX_THREADS'])\n"
+        "assert os.path.isdir(os.environ['MBO_DATA_DIR']) and os.path.isdir(os.environ['MBO_RECORDS_DIR'])")])
+    (tmp_path / "caller" / "data").mkdir(parents=True)
+    (tmp_path / "caller" / "recs").mkdir()
+    monkeypatch.chdir(tmp_path / "caller")
+    monkeypatch.setenv("MBO_DATA_DIR", "data")
+    monkeypatch.setenv("MBO_RECORDS_DIR", "./recs")
+    out = tmp_path / "out"
+    code = run_all.main(["--profile", "quick", "--notebooks-dir", str(d), "--output-dir", str(out), "--jobs", "2",
+                         "--no-progress", "--no-report"])
+    err = capsys.readouterr().err
+    assert code == 0, err
+    printed = nbformat.read(out / "where.ipynb", as_version=4).cells[0].outputs[0]["text"].split()
+    assert printed[1] == str(tmp_path / "caller" / "data") and printed[3] == str(tmp_path / "caller" / "recs")
+    assert printed[5] == str(max(1, len(__import__("os").sched_getaffinity(0)) // 2))
+    assert f"data: {tmp_path / 'caller' / 'data'}" in err and f"records: {tmp_path / 'caller' / 'recs'}" in err
+
+
+def test_an_unreadable_notebook_is_reported_and_the_others_run(tmp_path, capsys):
+    d = tmp_path / "notebooks"
+    write(d / "a_good.ipynb", [new_code_cell("print('fine')")])
+    (d / "b_broken.ipynb").write_text("{ this is not json")
+    out = tmp_path / "out"
+    code = run_all.main(["--profile", "smoke", "--notebooks-dir", str(d), "--output-dir", str(out), "--no-progress"])
+    err = capsys.readouterr().err
+    assert code == 1
+    summary = {r["notebook"]: r for r in json.loads((out / "summary.json").read_text())}
+    assert summary["a_good.ipynb"]["status"] == "ok"
+    assert summary["b_broken.ipynb"]["status"] == "failed"
+    assert f"could not read {d / 'b_broken.ipynb'}" in summary["b_broken.ipynb"]["error"]
+    assert "b_broken.ipynb: could not read" in err
+    assert "b_broken.ipynb | failed" in (out / "report.md").read_text()
+
+
+@pytest.mark.parametrize("value", ["-5", "nan", "soon"])
+def test_timeout_must_be_positive(value, tmp_path, capsys):
+    with pytest.raises(SystemExit) as info:
+        run_all.main(["--notebooks-dir", str(tmp_path), "--timeout", value])
+    assert info.value.code == 2 and "--timeout" in capsys.readouterr().err

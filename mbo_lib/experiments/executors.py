@@ -54,6 +54,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Sequence
 
+from .. import threads
 from ..errors import InvalidInputError, MBOError, MissingDependencyError
 from .spec import RunSpec
 from .store import RecordStore
@@ -99,7 +100,7 @@ class SweepResult:
 
 
 def _run_spec_task(spec_dict: dict, store_root: str, device: str, force: bool, write: bool,
-                   torch_threads: int | None, announce: bool = False) -> dict:
+                   torch_threads: int | None, announce: bool = False, max_threads: int | None = None) -> dict:
     """Worker side: run one spec (unless it has a reusable record) and save it. Returns a small summary.
 
     ``announce``: log why an existing record is recomputed (on a remote cluster, whose store the client may
@@ -115,10 +116,10 @@ def _run_spec_task(spec_dict: dict, store_root: str, device: str, force: bool, w
         if not force:
             store.discard_unusable(spec, announce)  # moves an unreadable record aside if the client did not
         store.ensure_writable(spec)  # before training: a run whose record cannot be saved is lost work
-    if torch_threads:
-        import torch
-
-        torch.set_num_threads(torch_threads)
+    if torch_threads:  # worker process: the runner's thread policy reads these (see mbo_lib.threads)
+        os.environ[threads.ENV_THREADS] = str(torch_threads)
+    if max_threads:
+        os.environ[threads.ENV_MAX] = str(max_threads)
     record, _ = execute(spec, device=device, progress=False)
     if write:
         store.save(spec, record)
@@ -159,16 +160,16 @@ def run_specs(specs: Sequence[RunSpec], store: RecordStore | None = None, execut
         executor: ``"serial"`` | ``"local"`` | ``"dask"`` (see the module docstring).
         scheduler_address: ``"tcp://host:8786"`` of a running Dask scheduler (``executor="dask"``).
         client: a connected ``distributed.Client`` to use instead (``executor="dask"``; not closed here).
-        workers: worker processes of the local cluster (default: the CPU count). Each gets
-            ``cpu_count // workers`` torch threads.
+        workers: worker processes of the local cluster (default: the CPU count). Each may use at most
+            ``cores // workers`` torch threads (``MBO_MAX_THREADS``; :mod:`mbo_lib.threads` picks within that).
         device: ``"auto"`` | ``"cpu"`` | ``"cuda[:N]"``, resolved on each worker.
         force: rerun and overwrite specs that already have records.
         retries: extra attempts for a spec whose run raised (a worker that died is retried by Dask anyway).
         write_on: ``"worker"`` (each worker saves its record; needs a shared store folder) or ``"client"``.
         progress: show a progress bar over runs (None: when there is anything to run and ``MBO_PROGRESS`` is not 0).
         raise_on_error: raise :class:`SweepError` at the end when any spec failed (the rest still finish).
-        torch_threads: ``torch.set_num_threads`` on each worker. Default: ``cpu_count // workers`` for the local
-            cluster; untouched on a Dask cluster (Dask starts workers with ``OMP_NUM_THREADS=1``).
+        torch_threads: threads of each run on a worker (sets ``MBO_THREADS`` there). Default: the thread policy
+            of :mod:`mbo_lib.threads` (1 thread for small models), capped at ``cores // workers`` on a local cluster.
 
     Returns:
         A :class:`SweepResult`; ``result.records()`` loads the records.
@@ -237,10 +238,10 @@ def _run_distributed(todo, result, store, executor, scheduler_address, client, w
     distributed = _import_distributed()
     from tqdm.auto import tqdm
 
-    cluster = own_client = None
+    cluster = own_client = max_threads = None
     if executor == "local":
-        workers = min(workers or os.cpu_count() or 1, len(todo))
-        torch_threads = torch_threads or max(1, (os.cpu_count() or 1) // workers)
+        workers = min(workers or threads.allowed_cores(), len(todo))
+        max_threads = threads.share(workers)  # each worker's cap; the runner's policy picks within it
         cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                            dashboard_address=None, silence_logs=logging.ERROR)
         client = own_client = distributed.Client(cluster)
@@ -251,7 +252,8 @@ def _run_distributed(todo, result, store, executor, scheduler_address, client, w
     try:
         token = uuid.uuid4().hex[:8]  # fresh task keys: a finished task of an earlier call must not be reused
         futures = client.map(_run_spec_task, [s.as_dict() for s in todo], key=[f"mbo-run-{s.key}-{token}" for s in todo],
-                             retries=retries, pure=False, torch_threads=torch_threads, **args)
+                             retries=retries, pure=False, torch_threads=torch_threads, max_threads=max_threads,
+                             **args)
         key_of = {f.key: s.key for f, s in zip(futures, todo)}
         bar = tqdm(total=len(futures), desc="runs", disable=not progress)
         for future in distributed.as_completed(futures):

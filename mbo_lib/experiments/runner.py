@@ -14,6 +14,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from .. import threads
 from ..config import REPO_ROOT, pick_device
 from ..evaluation import score_candidates
 from ..methods import get_method
@@ -93,6 +94,7 @@ def execute(spec: RunSpec, device="auto", progress: bool | None = None) -> tuple
     method = get_method(spec.method)
     config = method.config(spec.profile, spec.overrides)
     hp = config.to_dict()  # what the record stores (= method.hyperparameters(spec.profile, spec.overrides))
+    threads.apply_policy(work=threads.work_size(hp))  # recorded as environment.torch_threads
     device = pick_device(device)
     start, cpu_start = time.perf_counter(), time.process_time()
     task = load_task(spec.task, spec.task_kwargs)

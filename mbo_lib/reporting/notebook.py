@@ -5,19 +5,24 @@ import platform
 
 import torch
 
-from .. import __version__
+from .. import __version__, threads
 from ..config import data_dir, pick_device, records_dir
 from ..experiments.record import records_frame  # noqa: F401  (the one flattener; notebooks call rep.records_frame)
 from ..experiments.spec import PROFILES
 
 
 def setup(profile: str, device: str = "auto") -> torch.device:
-    """Validate the papermill parameters, print a version banner, return the torch device."""
+    """Validate the papermill parameters, apply the thread policy, print a version banner, return the torch device.
+
+    The torch thread count comes from :mod:`mbo_lib.threads` (``MBO_THREADS`` overrides it; each run may raise it
+    for a paper-size model) and is printed.
+    """
     if profile not in PROFILES:
         raise ValueError(f"profile must be one of {PROFILES}, got {profile!r}")
     dev = pick_device(device)
+    count = threads.apply_policy("small")
     print(f"mbo_lib {__version__} | torch {torch.__version__} | python {platform.python_version()} | "
-          f"device {dev} | profile {profile}")
+          f"device {dev} | profile {profile} | torch threads {count}")
     print(f"records: {records_dir()} | data: {data_dir()}")
     return dev
 

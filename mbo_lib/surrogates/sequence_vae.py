@@ -33,6 +33,39 @@ from .trainer import TrainingLog, progress_enabled
 _LN_EPS = 1e-3  # Keras LayerNormalization default
 
 
+class _LayerNormFunction(torch.autograd.Function):
+    """``native_layer_norm`` whose weight/bias gradients are summed over rows in float64.
+
+    PyTorch's CPU kernel sums those gradients over the ``n * L`` rows in float32 in one chunk per thread, so the
+    trained VAE (and every PGS score after it) changed with the thread count. Summed in float64 and rounded once to
+    float32, the result no longer depends on the summation order (barring a float64 error at a float32 rounding
+    boundary, ~1e-9 per element). The forward pass and the input gradient are PyTorch's own (per row, exact).
+    """
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, eps):
+        out, mean, rstd = torch.native_layer_norm(x, weight.shape, weight, bias, eps)
+        ctx.save_for_backward(x, weight, bias, mean, rstd)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, weight, bias, mean, rstd = ctx.saved_tensors
+        grad_x = torch.ops.aten.native_layer_norm_backward(grad, x, weight.shape, mean, rstd, weight, bias,
+                                                          [True, False, False])[0]
+        rows = grad.reshape(-1, weight.numel()).double()
+        x_hat = ((x - mean) * rstd).reshape(-1, weight.numel()).double()
+        grad_w = (rows * x_hat).sum(0).to(weight.dtype).reshape(weight.shape)
+        return grad_x, grad_w, rows.sum(0).to(bias.dtype).reshape(bias.shape), None
+
+
+class _LayerNorm(nn.LayerNorm):
+    """``nn.LayerNorm`` (same parameters and outputs) whose parameter gradients do not depend on the thread count."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return _LayerNormFunction.apply(x, self.weight, self.bias, self.eps)
+
+
 def positional_embedding(length: int, hidden: int, device=None) -> torch.Tensor:
     """COMs' sinusoidal positions ``length x hidden``: ``[sin(pos * w), cos(pos * w)]``, ``w = 10000^(-2i/H)``."""
     inv_freq = 1.0 / (10000.0 ** (torch.arange(0.0, hidden, 2.0, device=device) / hidden))
@@ -71,8 +104,8 @@ class _ConvBlock(nn.Module):
         super().__init__()
         self.conv1 = _SameConv1d(hidden, kernel_size)
         self.conv2 = _SameConv1d(hidden, kernel_size)
-        self.ln1 = nn.LayerNorm(hidden, eps=_LN_EPS)
-        self.ln2 = nn.LayerNorm(hidden, eps=_LN_EPS)
+        self.ln1 = _LayerNorm(hidden, eps=_LN_EPS)
+        self.ln2 = _LayerNorm(hidden, eps=_LN_EPS)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         h = F.relu(self.ln1(self.conv1(x)))
@@ -107,7 +140,7 @@ class SequenceVAE(nn.Module):
             raise InvalidInputError(f"length {length} is too short for {num_blocks} blocks (needs >= {2 ** (num_blocks - 1)})")
         self.num_classes, self.length, self.hidden, self.latent, self.num_blocks = num_classes, length, hidden, latent, num_blocks
         self.embedding = nn.Embedding(num_classes, hidden)
-        self.encoder_ln = nn.LayerNorm(hidden, eps=_LN_EPS)
+        self.encoder_ln = _LayerNorm(hidden, eps=_LN_EPS)
         self.encoder_blocks = nn.ModuleList(_ConvBlock(hidden, kernel_size) for _ in range(num_blocks))
         encoded_length = length
         for _ in range(num_blocks - 1):
@@ -116,7 +149,7 @@ class SequenceVAE(nn.Module):
         self.to_std = nn.Linear(encoded_length * hidden, latent)
         self.start_length = length // 2 ** (num_blocks - 1)
         self.from_latent = nn.Linear(latent, self.start_length * hidden)
-        self.decoder_lns = nn.ModuleList(nn.LayerNorm(hidden, eps=_LN_EPS) for _ in range(num_blocks))
+        self.decoder_lns = nn.ModuleList(_LayerNorm(hidden, eps=_LN_EPS) for _ in range(num_blocks))
         self.decoder_blocks = nn.ModuleList(_ConvBlock(hidden, kernel_size) for _ in range(num_blocks))
         self.to_logits = nn.Linear(hidden, num_classes)
 

@@ -41,9 +41,16 @@ def raw_record(store, spec):
 
 @pytest.fixture(scope="module")
 def cluster():
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
-                                  silence_logs=50) as c:
-        yield c
+    """A LocalCluster shared by the module; this process's environment is restored afterwards (starting worker
+    processes sets ``OMP_NUM_THREADS=1`` etc. in it, which later notebook kernels would inherit, issue 17)."""
+    saved = dict(os.environ)
+    try:
+        with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                                      silence_logs=50) as c:
+            yield c
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
 
 
 # ------------------------------------------------------------------------------------------ store atomicity
@@ -90,6 +97,18 @@ def test_local_executor_matches_in_process_execution(tmp_path):
     assert len(set(result.pids.values()) - {os.getpid()}) >= 1  # ran in worker processes, not here
     expected, _ = execute(specs[1], progress=False)
     assert store.load(specs[1])["result"] == json.loads(json.dumps(expected["result"]))
+    assert {r["environment"]["torch_threads"] for r in result.records()} == {1}  # thread policy: small model
+
+
+def test_workers_run_with_the_requested_threads_and_the_same_scores(tmp_path):
+    specs = smoke_specs([0])
+    store = RecordStore(tmp_path)
+    run_specs(specs, store, executor="local", workers=1, torch_threads=2, progress=False)
+    record = store.load(specs[0])
+    assert record["environment"]["torch_threads"] == 2
+    expected, _ = execute(specs[0], progress=False)  # 1 thread here
+    assert expected["environment"]["torch_threads"] == 1
+    assert record["result"] == json.loads(json.dumps(expected["result"]))
 
 
 def test_resume_runs_only_missing_cells(tmp_path, cluster):

@@ -6,7 +6,11 @@ the outputs of cells marked ``# NBVAL_CHECK_OUTPUT``; every cell must run withou
 - uses ``sanitize.cfg`` beside it unless ``--nbval-sanitize-with`` names another file;
 - starts each notebook's kernel with a fresh, empty temporary record store (``MBO_RECORDS_DIR``), so golden
   runs never read or write committed records and really recompute their smoke runs; ``MBO_PROGRESS=0``; and
-  the repository on ``PYTHONPATH`` (the kernel's working directory is ``tests/golden``).
+  the repository on ``PYTHONPATH`` (the kernel's working directory is ``tests/golden``);
+- gives every kernel an explicit torch thread count, whatever this process holds: ``MBO_THREADS``,
+  ``OMP_NUM_THREADS`` and ``MKL_NUM_THREADS`` = ``MBO_GOLDEN_THREADS`` (default 1). The checked outputs do not
+  depend on it (tests/test_notebooks.py runs a golden notebook with 1 and 2 threads), but a kernel must not
+  inherit whatever an earlier test left in the environment (issue 17).
 
 The environment is changed only while nbval starts a kernel, and restored afterwards.
 Regenerate the copies after an intentional change with ``python tools/regenerate_golden.py``.
@@ -23,6 +27,7 @@ import pytest
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 _stores: dict[str, str] = {}
+DEFAULT_THREADS = "1"  # torch threads of every golden kernel unless MBO_GOLDEN_THREADS says otherwise
 
 
 def pytest_configure(config):
@@ -34,7 +39,9 @@ def _kernel_env(notebook: str) -> dict:
     if notebook not in _stores:
         _stores[notebook] = tempfile.mkdtemp(prefix="mbo-golden-records-")
     pythonpath = os.pathsep.join([str(ROOT)] + ([os.environ["PYTHONPATH"]] if os.environ.get("PYTHONPATH") else []))
-    return {"MBO_RECORDS_DIR": _stores[notebook], "MBO_PROGRESS": "0", "PYTHONPATH": pythonpath}
+    count = os.environ.get("MBO_GOLDEN_THREADS", DEFAULT_THREADS)
+    return {"MBO_RECORDS_DIR": _stores[notebook], "MBO_PROGRESS": "0", "PYTHONPATH": pythonpath,
+            "MBO_THREADS": count, "OMP_NUM_THREADS": count, "MKL_NUM_THREADS": count}
 
 
 @pytest.hookimpl(hookwrapper=True)

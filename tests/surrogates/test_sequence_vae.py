@@ -115,3 +115,40 @@ def test_bad_inputs():
         train_sequence_vae(vae, np.full((10, 8), 4, np.int32), VAEConfig(epochs=1))
     with pytest.raises(InvalidInputError):
         VAEConfig(batch_size=0)
+
+
+def test_vae_gradients_do_not_depend_on_the_thread_count():
+    """LayerNorm weight/bias gradients are summed over n * L rows; PyTorch's own CPU kernel sums them per thread
+    in float32, which made PGS's scores change with torch.set_num_threads (issue 17). Ours are bit-identical."""
+    from mbo_lib.surrogates.sequence_vae import SequenceVAE
+
+    torch.manual_seed(0)
+    vae = SequenceVAE(4, 8, hidden=16, latent=8)
+    x = torch.as_tensor(np.random.default_rng(0).integers(0, 4, (512, 8)))
+    before = torch.get_num_threads()
+
+    def grads(threads):
+        torch.set_num_threads(threads)
+        vae.zero_grad()
+        vae.loss(x)[0].backward()
+        return {name: p.grad.clone() for name, p in vae.named_parameters()}
+
+    try:
+        one, two = grads(1), grads(2)
+    finally:
+        torch.set_num_threads(before)
+    assert [k for k in one if not torch.equal(one[k], two[k])] == []
+    reference = torch.nn.LayerNorm(16, eps=1e-3)  # same forward as PyTorch's LayerNorm, gradients to float32 accuracy
+    ln = vae.encoder_ln
+    h = torch.randn(64, 8, 16, requires_grad=True)
+    assert torch.equal(ln(h), torch.nn.functional.layer_norm(h, (16,), ln.weight, ln.bias, ln.eps))
+    reference.load_state_dict(ln.state_dict())
+    w = torch.randn(64, 8, 16)
+    vae.zero_grad(set_to_none=True)
+    (ln(h) * w).sum().backward()
+    g_ours = (h.grad.clone(), ln.weight.grad.clone(), ln.bias.grad.clone())
+    h.grad = None
+    (reference(h) * w).sum().backward()
+    assert torch.equal(g_ours[0], h.grad)
+    torch.testing.assert_close(g_ours[1], reference.weight.grad, rtol=1e-5, atol=1e-5)
+    torch.testing.assert_close(g_ours[2], reference.bias.grad, rtol=1e-5, atol=1e-5)
