@@ -184,12 +184,13 @@ def test_forest_plot_has_a_panel_per_comparison():
 
 
 class FakeStore:
-    def __init__(self, cpu_by_key):
-        self.cpu_by_key = cpu_by_key
+    def __init__(self, cpu_by_key, wall=None):
+        self.cpu_by_key, self.wall = cpu_by_key, wall
 
     def load(self, spec):
         cpu = self.cpu_by_key.get(spec.key)
-        return None if cpu is None else {"timings": {"cpu_seconds": cpu}}
+        wall = {} if self.wall is None else {"total_seconds": self.wall}
+        return None if cpu is None else {"timings": {"cpu_seconds": cpu, **wall}}
 
 
 def test_progress_table_counts_runs_and_estimates_the_grid_from_measured_minutes():
@@ -198,9 +199,12 @@ def test_progress_table_counts_runs_and_estimates_the_grid_from_measured_minutes
     store = FakeStore({s.key: 60.0 * (i + 1) for i, s in enumerate(first)})  # 1, 2, 3, 4, 5 minutes
     text = fam.progress_table(store, factors, SEEDS)
     rows = {line.split("|")[1].strip(): line for line in text.splitlines() if line.startswith("| ")}
-    assert "| 1 / 96 | 95 | 2.0 | 0.03 | 3.17 |" in rows["GA+IGNITE"]
+    assert "| 1 / 96 | 95 | 2.00 | — | 0.03 | 3.17 |" in rows["GA+IGNITE"]
     assert "| 5 / 480 |" in rows["**total**"]
     total = sum(96 * m / 60 for m in (1, 2, 3, 4, 5))
     assert f"**{total:.1f} core-hours**" in text and "24 factors" in text and "480 quick runs" in text
+    assert "wall-hours" not in text  # no wall times stored: no wall-clock estimate
+    walled = fam.progress_table(FakeStore({first[0].key: 60.0}, wall=180.0), factors, SEEDS)
+    assert "| 1 / 96 | 95 | 1.00 | 3.00 |" in walled and "wall / CPU ratio of the measured runs (3.0" in walled
     empty = fam.progress_table(FakeStore({}), factors, SEEDS)
     assert f"(est. {fam.ESTIMATE_MIN['GA']:.1f})" in empty and "0 runs done" in empty
