@@ -106,7 +106,9 @@ def test_factor_means_and_win_rate():
     assert m.loc[0, "p_improve"] == pytest.approx((1 + 1 + 0.5 + 0) / 4)  # 0.9 beats both, 0.5 ties 0.5
     table = fam.means_table(m)
     assert table.loc[FACTORS[1], "MATCH-OPT"] == "—" and table.loc[FACTORS[1], "P(MATCH-OPT > GA)"] == "—"
-    assert table.loc[f, "difference"] == "+0.100"
+    assert table.loc[f, "difference"] == "+0.100" and table.loc[f, "GA"] == "0.600 [-0.671, 1.871] (n=2)"
+    one = fam.means_table(fam.factor_means(fam.family_frame(records[:1] + records[2:3]), FACTORS[:1]))
+    assert one.loc[f, "MATCH-OPT"] == "0.900 [—] (n=1)"  # one run: no interval
 
 
 # ------------------------------------------------------------------------------------------------ across factors
