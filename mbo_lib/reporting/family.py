@@ -33,6 +33,7 @@ Missing numbers are ``NaN`` in frames and ``"—"`` in display tables (missing i
 
 Example:
     >>> from mbo_lib.reporting import family
+    >>> family.family_summary(family.stored_records())[["claim", "verdict"]]  # doctest: +SKIP
     >>> factors = family.family_sample(24, seed=0)
     >>> len(factors), "SIX6_REF_R1" in factors
     (24, False)
@@ -125,6 +126,16 @@ def family_specs(factors: Sequence[str], seeds: Sequence[int] = SEEDS, profile: 
     run's (e.g. a small ``max_samples``).
     """
     return [a.spec(f, s, profile, task_kwargs) for s in seeds for f in factors for a in arms]
+
+
+def stored_records(store=None, factors: Sequence[str] | None = None, seeds: Sequence[int] = SEEDS,
+                   profile: str = "quick") -> list[dict]:
+    """The family grid's records that exist in ``store`` (default: ``MBO_RECORDS_DIR`` or ``records/``); nothing is
+    computed. For the claims scoreboard: ``family_summary(stored_records(store), seeds=...)``."""
+    from ..experiments import RecordStore
+
+    factors = list(factors) if factors is not None else family_sample()
+    return (store or RecordStore()).records(family_specs(factors, seeds, profile))
 
 
 def _factor(task_kwargs: str) -> str:

@@ -72,6 +72,19 @@ def test_family_specs_are_seed_major_and_carry_the_factor():
     assert small[0].task_kwargs == {"max_samples": 500, "transcription_factor": factors[0]}
 
 
+def test_stored_records_asks_the_store_for_the_family_grid_only():
+    class Store:
+        def records(self, specs):
+            self.asked = list(specs)
+            return ["r"]
+
+    store = Store()
+    assert fam.stored_records(store, FACTORS[:2], [0, 1]) == ["r"]
+    assert store.asked == fam.family_specs(FACTORS[:2], [0, 1], "quick")
+    fam.stored_records(store)
+    assert len(store.asked) == 480
+
+
 def test_family_frame_names_factor_and_arm():
     frame = fam.family_frame([rec("GA", FACTORS[0], 0, 0.5), rec("GA", "SIX6_REF_R1", 0, 0.4, IG),
                               rec("MATCH-OPT", FACTORS[1], 1, 0.6)])
