@@ -777,7 +777,7 @@ LIVE = ("I5", "M3")  # claims whose experiment writes no records: computed live,
 
 def scoreboard(settings: Sequence = ("quick", "paper"), store=None, toy: bool = True,
                toy_summary: pd.DataFrame | None = None, shekel_errors: pd.DataFrame | None = None,
-               claims: Sequence[str] = ORDER) -> pd.DataFrame:
+               claims: Sequence[str] = ORDER, family: bool = True) -> pd.DataFrame:
     """One row per (claim, settings), claims in :data:`ORDER`, settings side by side.
 
     Args:
@@ -789,11 +789,23 @@ def scoreboard(settings: Sequence = ("quick", "paper"), store=None, toy: bool = 
         toy_summary: a :func:`toy_evidence` frame to use for I5 instead of fitting.
         shekel_errors: the Shekel gradient-error frame for M3 (None: M3 "not testable here").
         claims: which claims.
+        family: after the quick rows of I1 and M1, add their rows "across the TF-Bind-8 family"
+            (:func:`mbo_lib.reporting.family.family_summary` of the family grid's stored records; separate from the
+            paper's own cells; "inconclusive at n = 0" until the grid has run).
 
     Returns:
         a frame with :data:`COLUMNS`.
     """
     made = [s if isinstance(s, Setting) else Setting(s, store=store) for s in settings]
+    family_rows: dict[str, list[dict]] = {}
+    if family and any(s.profile == "quick" for s in made):
+        from . import family as fam
+
+        rec = fam.stored_records(next(s.store for s in made if s.profile == "quick") or store)
+        summary = fam.family_summary(rec)
+        for row in summary.to_dict("records"):
+            row["settings"] = f"quick, TF-Bind-8 family: {row['comparison']}"
+            family_rows.setdefault(row["claim"], []).append({k: row[k] for k in COLUMNS})
     rows = []
     for claim in claims:
         for i, setting in enumerate(made):
@@ -811,6 +823,8 @@ def scoreboard(settings: Sequence = ("quick", "paper"), store=None, toy: bool = 
             if setting.profile == "paper" and row["n"] == "0" and i > 0:
                 continue
             rows.append(row)
+            if setting.profile == "quick":
+                rows += family_rows.get(claim, [])
     return pd.DataFrame(rows, columns=COLUMNS)
 
 

@@ -181,7 +181,11 @@ def test_scoreboard_rows_order_and_paper_rows_only_with_records():
     assert list(board.columns) == C.COLUMNS
     assert list(dict.fromkeys(board.claim)) == list(C.ORDER)
     assert board[board.claim == "M2"].settings.tolist() == ["quick", "paper settings"]  # paper records exist
-    assert board[board.claim == "I1"].settings.tolist() == ["quick"]  # none at paper settings: no row
+    # none at paper settings: no row; the TF-Bind-8 family rows follow the quick row (no family records: n = 0)
+    assert board[board.claim == "I1"].settings.tolist() == [
+        "quick", "quick, TF-Bind-8 family: GA+IGNITE vs GA", "quick, TF-Bind-8 family: COMs+IGNITE vs COMs"]
+    assert board[board.claim == "M1"].settings.tolist()[-1].startswith("quick, TF-Bind-8 family: MATCH-OPT")
+    assert C.scoreboard(settings=("quick",), store=store, toy=False, family=False).claim.tolist().count("I1") == 1
     assert board.set_index(["claim", "settings"]).loc[("M3", "quick"), "verdict"] == "not testable here"
     v = C.verdicts(board)
     assert v["M2"] == {"quick": "holds", "paper settings": "holds"} and store.calls > 0
