@@ -441,15 +441,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.compute is not None and (args.compute < 1 or args.committed):
         print("--compute WORKERS needs WORKERS >= 1 and excludes --committed", file=sys.stderr)
         return 2
-    if args.committed or args.compute:
-        args.records_dir = args.records_dir or str(COMMITTED_RECORDS if args.committed
-                                                   else ROOT / "runs" / args.profile / "records")
     given = {"profile": args.profile, "seeds": args.seeds, "tasks": args.tasks, "device": args.device,
              "data_dir": args.data_dir and str(Path(args.data_dir).resolve()),
              "records_dir": args.records_dir and str(Path(args.records_dir).resolve())}
     given.update({name: _parse_value(value) for name, value in args.parameter})
     if args.committed:
         given["compute_missing"] = False
+    if args.committed or args.compute:  # the store reaches the notebooks as MBO_RECORDS_DIR
+        args.records_dir = args.records_dir or str(COMMITTED_RECORDS if args.committed
+                                                   else ROOT / "runs" / args.profile / "records")
 
     temp_records = None
     records_dir = args.records_dir
