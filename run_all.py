@@ -475,7 +475,8 @@ def main(argv: list[str] | None = None) -> int:
 
         try:
             fresh = FreshRun(args.records_dir, COMMITTED_RECORDS, workers=args.compute).begin(
-                [(name, {**declared_defaults(declared_parameters(nb)), **params}) for nb, _, params, name in items])
+                [(name, {**defaults, **params}, defaults) for nb, _, params, name in items
+                 for defaults in [declared_defaults(declared_parameters(nb))]])
         except MBOError as exc:  # e.g. --records-dir holds records this job did not make
             print(f"--compute: {exc}", file=sys.stderr)
             return 2

@@ -182,6 +182,7 @@ def test_compute_writes_a_fresh_store_renders_from_it_and_compares(tmp_path, cap
     assert code == 0, out
     lines = out.strip().splitlines()
     assert lines[0].startswith("computing 1 runs (GA on Ackley-Synthetic-v0, seeds 0, smoke profile) in 1 worker")
+    assert "(seeds 0 instead of the notebook's 0, 1, 2, 3)" in lines[0]
     assert lines[-1].startswith(f"compared with the committed records in {committed}: 0 of 1 runs bit-identical")
     assert "missing: 1; failed runs: 0" in lines[-1]
     assert len(list(fresh.rglob("*.json"))) == 1 and not list(committed.iterdir())

@@ -264,17 +264,24 @@ class FreshRun:
         self.failed: dict[str, str] = {}
         self.store: RecordStore | None = None
 
-    def begin(self, notebooks: Sequence[tuple[str, dict]]) -> "FreshRun":
-        """Empty the store, announce the job in one line and compute the runs of ``notebooks``
-        (``(name, parameters)`` each, parameters including the declared defaults)."""
+    def begin(self, notebooks: Sequence[tuple]) -> "FreshRun":
+        """Empty the store, announce the job in one line and compute the runs of ``notebooks``: ``(name,
+        parameters)`` or ``(name, parameters, defaults)`` each, parameters including the declared defaults; with
+        ``defaults``, the line says which seeds or tasks were narrowed from the notebook's own."""
         self.store = start_fresh_store(self.root)
-        for name, parameters in notebooks:
+        narrowed = []
+        for name, parameters, *defaults in notebooks:
             self.specs += [s for s in notebook_specs(name, parameters) if s not in self.specs]
-        names = ", ".join(Path(n).name.removesuffix(".ipynb") for n, _ in notebooks)
+            for key in ("seeds", "tasks"):
+                default = defaults[0].get(key) if defaults else None
+                if default is not None and parameters.get(key) != default:
+                    narrowed.append(f"{key} {_join(parameters.get(key))} instead of the notebook's {_join(default)}")
+        names = ", ".join(Path(n[0]).name.removesuffix(".ipynb") for n in notebooks)
         expected = expected_seconds(self.specs, self.committed, self.workers)
         what = (f"{len(self.specs)} runs ({_describe_specs(self.specs)}) in {self.workers} worker process(es), "
                 f"1 torch thread each, expected ~{_minutes(expected)} (the committed records' run times / "
                 f"{self.workers})" if self.specs else "the runs the notebooks make themselves")
+        what += f" ({'; '.join(narrowed)})" if narrowed else ""
         self.out(f"computing {what} for {names} into the fresh store {self.root}, then rendering the "
                  f"notebooks from it and comparing with the committed records in {self.committed.root}")
         if self.specs:
@@ -304,6 +311,10 @@ def _describe_specs(specs: Sequence[RunSpec]) -> str:
     profiles = sorted({s.profile for s in specs})
     return (f"{'/'.join(methods)} on {', '.join(tasks)}, seeds {', '.join(map(str, seeds))}, "
             f"{'/'.join(profiles)} profile")
+
+
+def _join(values) -> str:
+    return ", ".join(map(str, values)) if isinstance(values, (list, tuple)) else str(values)
 
 
 def _minutes(seconds: float | None) -> str:
