@@ -24,6 +24,8 @@ Examples:
     python run_all.py --profile smoke --jobs 2          # what CI runs (each kernel: <= cores/2 torch threads)
     python run_all.py --profile quick --only quickstart  # one notebook (glob or substring)
     python run_all.py --profile quick --seeds 0 1 --tasks TFBind8-Exact-v0
+    python run_all.py --profile quick --only quickstart --seeds 0 1 --compute  # make run: fresh store, compare
+    python run_all.py --profile quick --only quickstart --committed  # make report: committed records, no compute
     python run_all.py --profile quick --report-only      # rebuild runs/quick/report.md from executed notebooks
     python run_all.py --profile smoke --update-golden    # regenerate tests/golden/ after an intentional change
     python run_all.py --list                             # notebooks and the parameters they declare
@@ -47,6 +49,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 NOTEBOOKS_DIR = ROOT / "notebooks"
 GOLDEN_DIR = ROOT / "tests" / "golden"
+COMMITTED_RECORDS = ROOT / "records"  # what --compute compares with and --committed renders
 PROFILES = ("smoke", "quick", "paper")
 DEFAULT_TIMEOUT = {"smoke": 900, "quick": 3 * 3600, "paper": 0}  # seconds per notebook; 0 = none
 # CLI option -> notebook parameter name (notebooks use lower-case parameter names, see /notebooks conventions)
@@ -405,6 +408,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", "-j", type=int, default=1, help="notebooks executed in parallel (default 1)")
     p.add_argument("--timeout", type=_timeout, help="seconds per notebook before it is killed; 0 = none "
                                                  f"(default by profile: {DEFAULT_TIMEOUT})")
+    p.add_argument("--compute", nargs="?", const=2, type=int, metavar="WORKERS",
+                   help="recompute the notebooks' runs into a fresh record store (--records-dir, default "
+                        "runs/<profile>/records) in WORKERS processes (default 2), render the notebooks from it and "
+                        "compare every run with the committed records bit for bit (what `make run` does)")
+    p.add_argument("--committed", action="store_true",
+                   help="render from the committed records (<repo>/records) without computing: "
+                        "compute_missing=False where declared (what `make report` does)")
     p.add_argument("--keep-records", action="store_true", help="keep the temporary smoke record store (path printed)")
     p.add_argument("--no-report", action="store_true", help="do not write report.md/.html after the run")
     p.add_argument("--report-only", "--report", dest="report_only", action="store_true",
@@ -453,10 +463,18 @@ def main(argv: list[str] | None = None) -> int:
     if args.report_only:
         return _write_report(output_dir, [output_dir / rel(nb) for nb in notebooks], args.profile, None)
 
+    if args.compute is not None and (args.compute < 1 or args.committed):
+        print("--compute WORKERS needs WORKERS >= 1 and excludes --committed", file=sys.stderr)
+        return 2
     given = {"profile": args.profile, "seeds": args.seeds, "tasks": args.tasks, "device": args.device,
              "data_dir": args.data_dir and str(Path(args.data_dir).resolve()),
              "records_dir": args.records_dir and str(Path(args.records_dir).resolve())}
     given.update({name: _parse_value(value) for name, value in args.parameter})
+    if args.committed:
+        given["compute_missing"] = False
+    if args.committed or args.compute:  # the store reaches the notebooks as MBO_RECORDS_DIR
+        args.records_dir = args.records_dir or str(COMMITTED_RECORDS if args.committed
+                                                   else ROOT / "runs" / args.profile / "records")
 
     temp_records = None
     records_dir = args.records_dir
@@ -482,6 +500,18 @@ def main(argv: list[str] | None = None) -> int:
         print(f"note: no selected notebook declares {', '.join(unused)}; not passed", file=sys.stderr)
     for r in unreadable:
         print(f"failed  {r.notebook}: {r.error}", file=sys.stderr)
+    fresh = None
+    if args.compute:
+        from mbo_lib.errors import MBOError
+        from mbo_lib.experiments.reproduce import FreshRun, declared_defaults
+
+        try:
+            fresh = FreshRun(args.records_dir, COMMITTED_RECORDS, workers=args.compute).begin(
+                [(name, {**defaults, **params}, defaults) for nb, _, params, name in items
+                 for defaults in [declared_defaults(declared_parameters(nb))]])
+        except MBOError as exc:  # e.g. --records-dir holds records this job did not make
+            print(f"--compute: {exc}", file=sys.stderr)
+            return 2
     print(f"{len(items)} notebook(s), profile {args.profile}, {args.jobs} job(s), torch threads per kernel <= "
           f"{env['MBO_MAX_THREADS']}, output: {run_dir}\n  records: {env.get('MBO_RECORDS_DIR', '(default store)')}"
           f"\n  data: {env.get('MBO_DATA_DIR', '(default data folder)')}", file=sys.stderr)
@@ -514,9 +544,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\n{len(failed)} of {len(results)} notebook(s) failed:", file=sys.stderr)
         for r in failed:
             print(f"  {r.notebook}: {r.error}  (log: {r.log})", file=sys.stderr)
-        return 1
-    print(f"\nall {len(results)} notebook(s) ran" + ("" if args.update_golden else f"; executed copies in {output_dir}"))
-    return 0
+    else:
+        print(f"\nall {len(results)} notebook(s) ran" + ("" if args.update_golden else f"; executed copies in {output_dir}"))
+    runs_failed = fresh.finish() if fresh is not None else 0  # the comparison line comes last
+    return 1 if failed or runs_failed else 0
 
 
 def _in_discovery_order(results: list[NotebookResult], names: list[str]) -> list[NotebookResult]:

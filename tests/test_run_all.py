@@ -3,6 +3,7 @@ exception, timeouts, the summary, the report, and golden copies."""
 from __future__ import annotations
 
 import base64
+import shutil
 import json
 import sys
 from pathlib import Path
@@ -204,3 +205,45 @@ def test_timeout_must_be_positive(value, tmp_path, capsys):
     with pytest.raises(SystemExit) as info:
         run_all.main(["--notebooks-dir", str(tmp_path), "--timeout", value])
     assert info.value.code == 2 and "--timeout" in capsys.readouterr().err
+
+
+def test_compute_writes_a_fresh_store_renders_from_it_and_compares(tmp_path, capsys, monkeypatch):
+    """`make run`'s mode at the smoke profile: the quickstart's runs are computed into the fresh store before the
+    notebook runs (the notebook only loads them), and the job ends with the comparison line."""
+    d = tmp_path / "notebooks"
+    write(d / "00_quickstart.ipynb", [  # a stand-in with the quickstart's name and parameters, loading its runs
+        params_cell('profile: str = "quick"\nseeds: list = [0, 1, 2, 3]\ntasks: list = ["Ackley-Synthetic-v0"]\n'
+                    'compute_missing: bool = True'),
+        new_code_cell("import mbo_lib.experiments as ex, mbo_lib.reporting as rep\ndev = rep.setup(profile, 'cpu')\n"
+                      "records = rep.load_records(ex.grid(tasks, ['GA'], seeds, profile), compute_missing, dev, "
+                      "announce=True)"),
+    ])
+    committed = tmp_path / "committed"
+    committed.mkdir()
+    monkeypatch.setattr(run_all, "COMMITTED_RECORDS", committed)
+    fresh = tmp_path / "fresh"
+    code = run_all.main(["--profile", "smoke", "--seeds", "0", "--notebooks-dir", str(d), "--records-dir", str(fresh),
+                         "--output-dir", str(tmp_path / "out"), "--compute", "1", "--no-progress", "--no-report"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    lines = out.strip().splitlines()
+    assert lines[0].startswith("computing 1 runs (GA on Ackley-Synthetic-v0, seeds 0, smoke profile) in 1 worker")
+    assert "(seeds 0 instead of the notebook's 0, 1, 2, 3)" in lines[0]
+    assert lines[-1].startswith(f"compared with the committed records in {committed}: 0 of 1 runs bit-identical")
+    assert "missing: 1; failed runs: 0" in lines[-1]
+    assert len(list(fresh.rglob("*.json"))) == 1 and not list(committed.iterdir())
+    executed = nbformat.read(tmp_path / "out" / "00_quickstart.ipynb", as_version=4)
+    text = "".join(o.get("text", "") for c in executed.cells if c.cell_type == "code" for o in c.outputs)
+    assert "computed now: a fresh store made by run_all.py --compute" in text
+    assert "1 runs: 0 computed now by this notebook, 1 loaded from" in text  # computed before the notebook ran
+    # --committed (`make report`): the committed records are loaded, nothing is computed
+    shutil.copytree(fresh / "smoke", committed / "smoke")
+    assert run_all.main(["--profile", "smoke", "--seeds", "0", "--notebooks-dir", str(d), "--committed",
+                         "--output-dir", str(tmp_path / "out2"), "--no-progress", "--no-report"]) == 0
+    executed = nbformat.read(tmp_path / "out2" / "00_quickstart.ipynb", as_version=4)
+    text = "".join(o.get("text", "") for c in executed.cells if c.cell_type == "code" for o in c.outputs)
+    assert f"1 runs: 1 loaded from {committed}, none computed (compute_missing=False)" in text
+    # a folder of other records is refused by --compute
+    assert run_all.main(["--profile", "smoke", "--notebooks-dir", str(d), "--records-dir", str(committed),
+                         "--compute", "--no-progress"]) == 2
+    assert "not a fresh store" in capsys.readouterr().err

@@ -23,7 +23,9 @@ def setup(profile: str, device: str = "auto") -> torch.device:
     count = threads.apply_policy("small")
     print(f"mbo_lib {__version__} | torch {torch.__version__} | python {platform.python_version()} | "
           f"device {dev} | profile {profile} | torch threads {count}")
-    print(f"records: {records_dir()} | data: {data_dir()}")
+    from ..experiments.reproduce import describe_store
+
+    print(f"records: {records_dir()} ({describe_store(records_dir())}) | data: {data_dir()}")
     return dev
 
 
@@ -38,14 +40,23 @@ def seeds_for(profile: str, seeds: list) -> list:
     return list(seeds)[:SMOKE_MAX_SEEDS] if profile == "smoke" else list(seeds)
 
 
-def load_records(specs, compute_missing: bool = True, device="auto", store=None) -> list[dict]:
+def load_records(specs, compute_missing: bool = True, device="auto", store=None, announce: bool = False) -> list[dict]:
     """Records of ``specs``: ``run_grid`` (computes the missing ones) or, with ``compute_missing=False``,
-    only those already in the store (a line says how many are missing)."""
+    only those already in the store (a line says how many are missing). With ``announce``, a line says how many
+    were computed now and how many loaded, from which store (see ``rep.setup``'s line for what that store is)."""
     from ..experiments import RecordStore, run_grid
 
+    store = store or RecordStore()
     if compute_missing:
-        return run_grid(specs, store, device=device)
-    found = (store or RecordStore()).records(specs)
+        todo = len(store.missing(specs)) if announce else 0
+        records = run_grid(specs, store, device=device)
+        if announce:
+            print(f"{len(specs)} runs: {todo} computed now by this notebook, {len(specs) - todo} loaded from "
+                  f"{store.root}")
+        return records
+    found = store.records(specs)
+    if announce:
+        print(f"{len(specs)} runs: {len(found)} loaded from {store.root}, none computed (compute_missing=False)")
     if len(found) < len(specs):
         print(f"{len(specs) - len(found)} of {len(specs)} runs have no record yet (compute_missing=False): "
               f"their cells show '—'")

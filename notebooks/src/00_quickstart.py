@@ -25,6 +25,7 @@ profile: str = "quick"  # smoke | quick | paper (see mbo_lib/methods/ga.py for t
 seeds: list = [0, 1, 2, 3]  # one run per seed
 tasks: list = ["TFBind8-Exact-v0", "TFBind10-Exact-v0", "Ackley-Synthetic-v0", "Levy-Synthetic-v0", "Rosenbrock-Synthetic-v0"]  # TF-Bind-10 needs MBO_DATA_DIR
 device: str = "auto"  # auto | cpu | cuda
+compute_missing: bool = True  # False: only load existing records; missing cells show "—"
 
 # %%
 # NBVAL_IGNORE_OUTPUT
@@ -54,7 +55,7 @@ assert task.x.shape == (32898, 8) and abs(best - 0.439) < 1e-3
 # NBVAL_IGNORE_OUTPUT
 runnable, not_run = rep.split_available(tasks)
 specs = ex.grid(runnable, ["GA"], seeds, profile)
-records = ex.run_grid(specs, device=dev)
+records = rep.load_records(specs, compute_missing, dev, announce=True)  # computed now / loaded, from where
 frame = rep.records_frame(records)
 print(f"{len(records)} runs; not run here: {not_run or 'none'}")
 
