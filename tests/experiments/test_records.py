@@ -4,6 +4,7 @@ Runs are tiny (GA at the smoke profile on a 300-point 2-d Ackley task).
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -136,8 +137,7 @@ def test_a_record_of_another_spec_under_the_key_is_detected(stored, counted, cap
 def test_a_changed_configuration_is_recomputed_with_a_reason(stored, counted, monkeypatch, caplog):
     store, spec = stored
     ga = get_method("GA")
-    real = ga.hyperparameters
-    monkeypatch.setattr(ga, "hyperparameters", lambda profile, overrides=None: {**real(profile, overrides), "lr": 0.5})
+    monkeypatch.setitem(ga.profiles, "smoke", dataclasses.replace(ga.profiles["smoke"], lr=0.5))  # the code changed
     assert store.load(spec) is None and not store.has(spec)
     with caplog.at_level(logging.WARNING, logger="mbo_lib.records"):
         record = runner.run_spec(spec, store, device="cpu", progress=False)
@@ -152,13 +152,11 @@ def test_a_changed_configuration_is_recomputed_with_a_reason(stored, counted, mo
 def test_a_new_field_at_its_legacy_default_keeps_old_records(stored, counted, monkeypatch):
     store, spec = stored
     ga = get_method("GA")
-    real = ga.hyperparameters
-    monkeypatch.setattr(ga, "legacy_defaults", {"negative_slope": 0.2}, raising=False)
-    slope = {"value": 0.2}
-    monkeypatch.setattr(ga, "hyperparameters",
-                        lambda profile, overrides=None: {**real(profile, overrides), "negative_slope": slope["value"]})
+    assert ga.legacy_defaults["negative_slope"] == 0.2  # GA's slope field came after records made with 0.2
+    rewrite(store, spec, lambda r: r["hyperparameters"].pop("negative_slope"))  # a record from before the field
+    monkeypatch.setitem(ga.profiles, "smoke", dataclasses.replace(ga.profiles["smoke"], negative_slope=0.2))
     assert store.has(spec)  # the record lacks negative_slope; 0.2 reproduces the old behaviour
-    slope["value"] = 0.3
+    monkeypatch.setitem(ga.profiles, "smoke", dataclasses.replace(ga.profiles["smoke"], negative_slope=0.3))
     assert check_record(json.loads(store.path(spec).read_text()), spec) == \
         "configuration changed (negative_slope: (absent) -> 0.3)"
     assert not store.has(spec)
