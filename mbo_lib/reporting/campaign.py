@@ -12,8 +12,8 @@ a GPU can afford (``tools/gpu_campaign.py``), and "not in the campaign" otherwis
 
 Example:
     >>> specs = paper_specs(["COMs"], ["TFBind10-Exact-v0"], [0, 1], "ignite", regularizers=["", "ignite"])
-    >>> [(s.overrides, s.regularizer) for s in specs][:2]
-    [({'epochs': 2}, {}), ({'epochs': 2}, {'name': 'ignite'})]
+    >>> [(s.seed, s.overrides, s.regularizer) for s in specs][1:3]
+    [(1, {'epochs': 2}, {}), (0, {'epochs': 2}, {'name': 'ignite'})]
     >>> cell_note("COMs", "TFBind10-Exact-v0", "ignite", "ignite", n=0)
     'not yet run — campaign: see records/paper/PROGRESS.md'
 """
