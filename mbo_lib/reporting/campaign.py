@@ -19,6 +19,7 @@ Example:
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Iterable, Mapping, Sequence
 
@@ -252,3 +253,31 @@ def describe_presence(table: pd.DataFrame) -> str:
         runs = int(have.n.sum())
         lines.append(f"- {label}: {cells} of {len(g)} with records ({'no run' if runs == 0 else '1 run' if runs == 1 else f'{runs} runs'}).")
     return "\n".join(lines)
+
+
+PRESENCE_COLUMNS = ["settings", "method", "task", "regularizer", "n", "seeds", "status"]
+
+
+def presence_table(records: Iterable[dict], methods: Sequence[str], tasks: Sequence[str], settings: str,
+                   regularizers: Sequence = ("",), extra_overrides: dict | None = None) -> pd.DataFrame:
+    """Which runs exist at ``settings``: one row per (method, task, regularizer) with ``n`` records, their
+    ``seeds`` and a ``status`` (``"n runs"`` or :func:`cell_note`'s reason); ``records`` are any records: a record
+    counts when it is a ``paper`` run whose overrides are exactly those of ``settings`` (+ ``extra_overrides``), so
+    GA's ``baselines`` and ``ignite`` runs (the same overrides) count for both and other settings never do."""
+    frame = records_frame(list(records))
+    rows = []
+    for method in methods:
+        for task in tasks:
+            want = json.dumps(paper_specs([method], [task], [0], settings, extra_overrides=extra_overrides)[0].overrides,
+                              sort_keys=True)  # the record's own overrides, as records_frame writes them
+            for reg in regularizers:
+                name = _reg_name(reg)
+                sub = frame[(frame.profile == "paper") & (frame.method == method) & (frame.overrides == want)
+                            & (frame.task == resolve_task_id(task)) & (frame.regularizer == name)] if len(frame) else frame
+                n = len(sub)
+                seeds = sorted(int(s) for s in sub.seed) if n else []
+                status = (f"{n} run" + ("s" if n > 1 else "")) if n else cell_note(method, task, settings, name, 0,
+                                                                                    extra_overrides)
+                rows.append({"settings": settings, "method": method, "task": SHORT_NAMES.get(task, task),
+                             "regularizer": name or "plain", "n": n, "seeds": seeds, "status": status})
+    return pd.DataFrame(rows, columns=PRESENCE_COLUMNS)

@@ -525,16 +525,66 @@ def _end_clause(e) -> str:
             f"{runs})")
 
 
+def settings_gain_wide(table: pd.DataFrame) -> pd.DataFrame:
+    """A :func:`settings_gain_table` with one row per (method, task) and one column per settings label: the gain,
+    its paired 95% interval, the verdict and ``n`` in one cell (``"gain +1.2% (n=1)"`` from one paired seed); a cell
+    without paired seeds shows its reason."""
+    def cell(r) -> str:
+        n = int(r["n"])
+        if n == 0:
+            return str(r["without"])
+        if n == 1:
+            return f"{r['gain %']} (n=1, no interval)"
+        return f"{r['gain %']} {r['gain 95% CI']} {r['verdict']} (n={n})"
+
+    if table.empty:
+        return pd.DataFrame()
+    out = table.assign(cell=[cell(r) for _, r in table.iterrows()])
+    wide = out.pivot_table(index=["method", "task"], columns="settings", values="cell", aggfunc="first", sort=False)
+    return wide[list(dict.fromkeys(table.settings))]
+
+
 def describe_settings_effect(table: pd.DataFrame, ends: pd.DataFrame) -> str:
-    """Markdown, one bullet per (method, task) of a :func:`settings_gain_table`: per settings label the gain (with
-    its interval and verdict from 2 paired seeds, the bare gain from 1, the reason from 0) and, from
-    :func:`training_end_by_settings`, where IGNITE's multiplier and minibatch sharpness ended. Generated from the
+    """Markdown, one bullet per (method, task) of a :func:`settings_gain_table` with a paired seed or an IGNITE
+    training log at some settings label: per label the gain (with its interval and verdict from 2 paired seeds,
+    the bare gain from 1, the reason from 0) and, from :func:`training_end_by_settings`, where IGNITE's multiplier
+    and minibatch sharpness ended; then one line naming the cells with nothing at any label. Generated from the
     records; reads correctly at any n."""
-    lines = []
+    lines, empty = [], []
     for (method, task), g in table.groupby(["method", "task"], sort=False):
+        if all(str(w).startswith("not run") for w in g["without"]):
+            continue
+        e_cell = ends[(ends.method == method) & (ends.task == task)] if len(ends) else ends
+        if (g.n == 0).all() and not len(e_cell):
+            empty.append(f"{method} / {task}")
+            continue
         parts = []
         for _, r in g.iterrows():
-            e = ends[(ends.settings == r["settings"]) & (ends.method == method) & (ends.task == task)]
+            e = e_cell[e_cell.settings == r["settings"]] if len(e_cell) else e_cell
             parts.append(f"{r['settings']}: {_gain_clause(r)}; {_end_clause(e.iloc[0] if len(e) else None)}")
         lines.append(f"- {method} / {task}: " + " | ".join(parts) + ".")
+    if empty:
+        lines.append(f"- No paired seed and no IGNITE training log at any settings ({', '.join(dict.fromkeys(table.settings))}): "
+                     + ", ".join(empty) + ".")
     return "\n".join(lines) or "No cells."
+
+
+def settings_sharpness_table(frames: Mapping[str, pd.DataFrame], methods: Sequence[str], tasks: Sequence[str],
+                             variant: str = "ignite") -> pd.DataFrame:
+    """:func:`sharpness_table` per settings label, stacked with a ``settings`` column (each label pairs only its
+    own runs); at a paper settings label a cell with no paired seed says why in ``without``
+    (:func:`mbo_lib.reporting.campaign.cell_note`). Columns: settings, method, task, without, with, reduction %,
+    reduction 95% CI, verdict, n."""
+    from .campaign import QUICK_LABELS, cell_note
+
+    cols = ["settings", "method", "task", "without", "with", "reduction %", "reduction 95% CI", "verdict", "n"]
+    out = []
+    for label, frame in frames.items():
+        s = sharpness_table(frame, methods, tasks, variant).assign(settings=label)
+        s["reduction %"] = s["reduction %"].astype(float).round(1)
+        if label not in QUICK_LABELS:
+            for i, r in s[s.n == 0].iterrows():
+                tid = next(t for t in tasks if SHORT_NAMES.get(t, t) == r["task"])
+                s.loc[i, "without"] = cell_note(r["method"], tid, label, variant, 0) or cell_note(r["method"], tid, label, "", 0)
+        out.append(s[cols])
+    return pd.concat(out, ignore_index=True) if out else pd.DataFrame(columns=cols)

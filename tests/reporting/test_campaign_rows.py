@@ -151,3 +151,40 @@ def test_settings_gain_table_and_sentences_at_n_zero_one_several():
     assert "3x epsilon 0.1 (above the threshold; 1 run)" in text
     assert f"ignite: no paired seed (unpaired (1 plain, 0 ignite); {cp.NOT_YET_RUN}); no IGNITE training log" in text
     assert ig.training_end_by_settings({"ignite": paper}).empty
+
+
+def test_settings_gain_wide_and_empty_cells_line():
+    quick, diag = _gain_records()
+    frames = {"quick": cp.settings_frame(quick), "diagnostic": cp.settings_frame(diag),
+              "ignite": cp.settings_frame([])}
+    t = ig.settings_gain_table(frames, ["GA", "COMs"], [T10])
+    wide = ig.settings_gain_wide(t)
+    assert list(wide.columns) == ["quick", "diagnostic", "ignite"]
+    assert wide.loc[("GA", "TFBind10"), "diagnostic"] == "+10.00% (n=1, no interval)"
+    assert wide.loc[("GA", "TFBind10"), "quick"].endswith("(n=3)")
+    assert wide.loc[("COMs", "TFBind10"), "ignite"] == cp.NOT_YET_RUN
+    text = ig.describe_settings_effect(t, ig.training_end_by_settings({"quick": quick, "diagnostic": diag}))
+    assert text.splitlines()[-1] == ("- No paired seed and no IGNITE training log at any settings (quick, diagnostic, "
+                                     "ignite): COMs / TFBind10.")
+    assert "- GA / TFBind10: quick" in text
+
+
+def test_presence_table_counts_only_its_settings():
+    records = [rec("GA", 0, 0.5), rec("GA", 2, 0.5), rec("GA", 1, 0.5, IG),
+               rec("GA", 0, 0.5, overrides={"hidden": [256, 256], "init": "torch"})]  # diagnostic: not counted
+    t = cp.presence_table(records, ["GA", "PGS"], [T10], "ignite", ["", "ignite"])
+    ga_plain, ga_ig = t.iloc[0], t.iloc[1]
+    assert (ga_plain.n, ga_plain.seeds, ga_plain.status) == (2, [0, 2], "2 runs")
+    assert (ga_ig.n, ga_ig.status, ga_ig.regularizer) == (1, "1 run", "ignite")
+    assert t.iloc[2].status.startswith("GPU work") and t.iloc[2].n == 0
+    assert cp.presence_table([], ["GA"], [T10], "diagnostic").status.tolist() == [cp.NOT_YET_RUN]
+
+
+def test_settings_sharpness_table_pairs_within_a_label():
+    q = [dict(rec("GA", s, 0.5, profile="quick"), surrogate_grad_norm_on_candidates=10.0) for s in range(2)]
+    q += [dict(rec("GA", s, 0.5, IG, profile="quick"), surrogate_grad_norm_on_candidates=5.0) for s in range(2)]
+    p = [dict(rec("GA", 0, 0.5), surrogate_grad_norm_on_candidates=4.0)]  # paper plain only
+    t = ig.settings_sharpness_table({"quick": cp.settings_frame(q), "ignite": cp.settings_frame(p)}, ["GA"], [T10])
+    assert t.settings.tolist() == ["quick", "ignite"] and t.n.tolist() == [2, 0]
+    assert t.iloc[0]["reduction %"] == 50.0 and t.iloc[0].without == "0.5000 ± 0.0000"
+    assert t.iloc[1].without == cp.NOT_YET_RUN
