@@ -29,7 +29,7 @@ from .. import stats
 from ..errors import InvalidInputError
 from ..experiments.record import records_frame
 from ..experiments.spec import RunSpec, plain, same_value
-from ..methods.settings import settings_of, settings_overrides
+from ..methods.settings import SETTINGS, settings_of, settings_overrides
 from ..tasks import SHORT_NAMES, resolve_task_id
 from .notebook import load_records
 from .tables import fmt_ci, fmt_pm
@@ -144,10 +144,13 @@ def campaign_cell(method: str, task: str, settings: str, regularizer="",
 
 def cell_note(method: str, task: str, settings: str, regularizer="", n: int = 0,
               extra_overrides: dict | None = None) -> str:
-    """Why a paper-settings cell has ``n`` records: ``""`` when ``n > 0``; :data:`NOT_YET_RUN` for a campaign cell;
+    """Why a paper-settings cell has ``n`` records: ``""`` when ``n > 0``; "not applicable" for a method a named
+    settings does not define (``diagnostic`` is GA's only); :data:`NOT_YET_RUN` for a campaign cell;
     the GPU note with its cost for cells only a GPU affords; :data:`NOT_IN_CAMPAIGN` otherwise."""
     if n > 0:
         return ""
+    if settings not in ("baselines", "ignite") and method not in SETTINGS.get(settings, {method: None}):
+        return f"not applicable: the {settings} settings are defined for {', '.join(SETTINGS[settings])} only"
     if campaign_cell(method, task, settings, regularizer, extra_overrides) is not None:
         return NOT_YET_RUN
     if method in GPU_NOTES:

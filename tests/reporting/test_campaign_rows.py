@@ -77,6 +77,7 @@ def test_cell_note_says_campaign_gpu_or_not_in_campaign():
     assert cp.cell_note("MATCH-OPT", T10, "baselines", "", 0, {"alpha": 0.0}) == cp.NOT_YET_RUN
     assert cp.cell_note("MATCH-OPT", T10, "baselines", "", 0, {"alpha": 0.5}) == cp.NOT_IN_CAMPAIGN
     assert cp.cell_note("GA", T8, "diagnostic", "", n=0) == cp.NOT_IN_CAMPAIGN  # the diagnostic is TF-Bind-10 only
+    assert cp.cell_note("REINFORCE", T10, "diagnostic", "ignite", n=0).startswith("not applicable")  # GA's only
 
 
 def test_settings_frame_labels_each_record():
