@@ -49,6 +49,7 @@ GPU_NOTES = {
     "MINs": "GPU work: tools/gpu_campaign.py does not run it yet (paper-size GAN; no CPU cost measured)",
 }
 GPU_NOTES["GA-Ensemble-Min"] = GPU_NOTES["GA-Ensemble-Mean"]
+GPU_CAMPAIGN_METHODS, GPU_CAMPAIGN_TASK = ("GA-Ensemble-Mean", "GA-Ensemble-Min", "PGS"), TF8  # what it runs
 COMS_FULL_NOTE = ("GPU work: COMs with the COMs paper's 50 epochs, about 6 CPU-hours per seed "
                   "(tools/gpu_campaign.py does not run it yet)")
 
@@ -154,6 +155,8 @@ def cell_note(method: str, task: str, settings: str, regularizer="", n: int = 0,
     if campaign_cell(method, task, settings, regularizer, extra_overrides) is not None:
         return NOT_YET_RUN
     if method in GPU_NOTES:
+        if method in GPU_CAMPAIGN_METHODS and resolve_task_id(task) != GPU_CAMPAIGN_TASK:
+            return GPU_NOTES[method].replace("tools/gpu_campaign.py", "tools/gpu_campaign.py runs TF-Bind-8 only; here")
         return GPU_NOTES[method]
     if method == "COMs" and settings_overrides(settings, method) == {}:
         return COMS_FULL_NOTE
@@ -284,3 +287,18 @@ def presence_table(records: Iterable[dict], methods: Sequence[str], tasks: Seque
                 rows.append({"settings": settings, "method": method, "task": SHORT_NAMES.get(task, task),
                              "regularizer": name or "plain", "n": n, "seeds": seeds, "status": status})
     return pd.DataFrame(rows, columns=PRESENCE_COLUMNS)
+
+
+def settings_score_wide(table: pd.DataFrame) -> pd.DataFrame:
+    """A :func:`settings_score_table` with one row per (method, task) and one column per settings label:
+    ``"mean ± std [95% CI] (n=k)"`` (no interval at n = 1), or the cell's reason when it has no record."""
+    def cell(r) -> str:
+        if r["n"] == 0:
+            return str(r["ours"])
+        return f"{r['ours']} (n=1)" if r["n"] == 1 else f"{r['ours']} {r['95% CI']} (n={r['n']})"
+
+    if table.empty:
+        return pd.DataFrame()
+    out = table.assign(cell=[cell(r) for _, r in table.iterrows()])
+    wide = out.pivot_table(index=["method", "task"], columns="settings", values="cell", aggfunc="first", sort=False)
+    return wide[list(dict.fromkeys(table.settings))]

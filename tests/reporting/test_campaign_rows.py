@@ -74,6 +74,7 @@ def test_cell_note_says_campaign_gpu_or_not_in_campaign():
     assert cp.cell_note("COMs", T10, "baselines", "", n=0) == cp.COMS_FULL_NOTE  # 50 epochs: not in the campaign
     assert cp.cell_note("GA-Ensemble-Min", T8, "ignite", "ignite", n=0).startswith("GPU work: tools/gpu_campaign.py")
     assert "80 CPU-hours" in cp.cell_note("PGS", T8, "baselines", "", n=0)
+    assert cp.cell_note("PGS", T10, "baselines", "", n=0).startswith("GPU work: tools/gpu_campaign.py runs TF-Bind-8 only")
     assert cp.cell_note("MATCH-OPT", T10, "baselines", "", 0, {"alpha": 0.0}) == cp.NOT_YET_RUN
     assert cp.cell_note("MATCH-OPT", T10, "baselines", "", 0, {"alpha": 0.5}) == cp.NOT_IN_CAMPAIGN
     assert cp.cell_note("GA", T8, "diagnostic", "", n=0) == cp.NOT_IN_CAMPAIGN  # the diagnostic is TF-Bind-10 only
@@ -189,3 +190,13 @@ def test_settings_sharpness_table_pairs_within_a_label():
     assert t.settings.tolist() == ["quick", "ignite"] and t.n.tolist() == [2, 0]
     assert t.iloc[0]["reduction %"] == 50.0 and t.iloc[0].without == "0.5000 ± 0.0000"
     assert t.iloc[1].without == cp.NOT_YET_RUN
+
+
+def test_settings_score_wide_one_cell_per_label():
+    quick = cp.settings_frame([rec("GA", s, 0.5 + 0.1 * s, profile="quick") for s in range(3)])
+    paper = cp.settings_frame([rec("GA", 0, 0.9)])
+    wide = cp.settings_score_wide(cp.settings_score_table({"quick": quick, "baselines": paper}, ["GA", "COMs"], [T10]))
+    assert list(wide.columns) == ["quick", "baselines"]
+    assert wide.loc[("GA", "TFBind10"), "baselines"] == "0.900 ± 0.000 (n=1)"
+    assert wide.loc[("GA", "TFBind10"), "quick"].startswith("0.600 ± 0.082 [") and wide.loc[("GA", "TFBind10"), "quick"].endswith("(n=3)")
+    assert wide.loc[("COMs", "TFBind10"), "baselines"] == cp.COMS_FULL_NOTE and wide.loc[("COMs", "TFBind10"), "quick"] == "—"
