@@ -544,11 +544,23 @@ def settings_gain_wide(table: pd.DataFrame) -> pd.DataFrame:
     return wide[list(dict.fromkeys(table.settings))]
 
 
+def _across(g: pd.DataFrame, e_cell: pd.DataFrame) -> str:
+    """" Across settings: gain a (quick) → b (ignite); ..." over the labels that have the number (2 or more)."""
+    gains_ = [f"{r['gain %']} ({r['settings']})" for _, r in g.iterrows() if int(r["n"]) > 0]
+    parts = [f"gain {' → '.join(gains_)}"] if len(gains_) > 1 else []
+    if len(e_cell) > 1:
+        parts.append("last-epoch lambda " + " → ".join(f"{e['lambda_end']:.3g} ({e['settings']})" for _, e in e_cell.iterrows()))
+        parts.append("sharpness / epsilon " + " → ".join(f"{e['sharpness / epsilon']:.2g} ({e['settings']})"
+                                                         for _, e in e_cell.iterrows()))
+    return f" Across settings: {'; '.join(parts)}." if parts else ""
+
+
 def describe_settings_effect(table: pd.DataFrame, ends: pd.DataFrame) -> str:
     """Markdown, one bullet per (method, task) of a :func:`settings_gain_table` with a paired seed or an IGNITE
     training log at some settings label: per label the gain (with its interval and verdict from 2 paired seeds,
     the bare gain from 1, the reason from 0) and, from :func:`training_end_by_settings`, where IGNITE's multiplier
-    and minibatch sharpness ended; then one line naming the cells with nothing at any label. Generated from the
+    and minibatch sharpness ended, and, where two labels or more have them, how the gain, the multiplier and the
+    sharpness moved across settings; then one line naming the cells with nothing at any label. Generated from the
     records; reads correctly at any n."""
     lines, empty = [], []
     for (method, task), g in table.groupby(["method", "task"], sort=False):
@@ -562,7 +574,7 @@ def describe_settings_effect(table: pd.DataFrame, ends: pd.DataFrame) -> str:
         for _, r in g.iterrows():
             e = e_cell[e_cell.settings == r["settings"]] if len(e_cell) else e_cell
             parts.append(f"{r['settings']}: {_gain_clause(r)}; {_end_clause(e.iloc[0] if len(e) else None)}")
-        lines.append(f"- {method} / {task}: " + " | ".join(parts) + ".")
+        lines.append(f"- {method} / {task}: " + " | ".join(parts) + "." + _across(g, e_cell))
     if empty:
         lines.append(f"- No paired seed and no IGNITE training log at any settings ({', '.join(dict.fromkeys(table.settings))}): "
                      + ", ".join(empty) + ".")

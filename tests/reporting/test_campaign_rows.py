@@ -152,6 +152,9 @@ def test_settings_gain_table_and_sentences_at_n_zero_one_several():
     assert "diagnostic: gain +10.00% on 1 paired seed (no interval, no verdict)" in text
     assert "3x epsilon 0.1 (above the threshold; 1 run)" in text
     assert f"ignite: no paired seed (unpaired (1 plain, 0 ignite); {cp.NOT_YET_RUN}); no IGNITE training log" in text
+    q_gain = t.iloc[0]["gain %"]
+    assert text.endswith(f" Across settings: gain {q_gain} (quick) → +10.00% (diagnostic); last-epoch lambda 0.0011 "
+                         "(quick) → 0.002 (diagnostic); sharpness / epsilon 5 (quick) → 3 (diagnostic).")
     assert ig.training_end_by_settings({"ignite": paper}).empty
 
 
