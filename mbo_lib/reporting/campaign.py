@@ -53,7 +53,7 @@ GPU_CAMPAIGN_METHODS, GPU_CAMPAIGN_TASK = ("GA-Ensemble-Mean", "GA-Ensemble-Min"
 COMS_FULL_NOTE = ("GPU work: COMs with the COMs paper's 50 epochs, about 6 CPU-hours per seed "
                   "(tools/gpu_campaign.py does not run it yet)")
 
-INIT_WORDS = {"torch": "PyTorch's nn.Linear default", "keras": "Keras' Dense default (glorot_uniform, zero biases)"}
+INIT_WORDS = {"torch": "PyTorch's nn.Linear default", "keras": "Keras' Dense default: glorot_uniform, zero biases"}
 PARITY_INIT = "benchmarks/results/parity_init.md"
 
 
@@ -244,7 +244,8 @@ def settings_score_table(frames: Mapping[str, pd.DataFrame], methods: Sequence[s
                     note = "—" if label in QUICK_LABELS else cell_note(method, task, label, "", 0, extra_overrides)
                     row.update({"ours": note, "n": 0, "95% CI": "—"})
                 else:
-                    row.update({"ours": fmt_pm(c.mean, c.std, digits), "n": c.n, "95% CI": fmt_ci(c.low, c.high, digits)})
+                    row.update({"ours": fmt_pm(c.mean, c.std, digits), "n": c.n,
+                                "95% CI": fmt_ci(c.low, c.high, digits)})
                 rows.append(row)
     return pd.DataFrame(rows, columns=SCORE_COLUMNS)
 
@@ -257,7 +258,8 @@ def describe_presence(table: pd.DataFrame) -> str:
         have = g[g.n > 0]
         cells = "no cell" if len(have) == 0 else "1 cell" if len(have) == 1 else f"{len(have)} cells"
         runs = int(have.n.sum())
-        lines.append(f"- {label}: {cells} of {len(g)} with records ({'no run' if runs == 0 else '1 run' if runs == 1 else f'{runs} runs'}).")
+        run_words = "no run" if runs == 0 else "1 run" if runs == 1 else f"{runs} runs"
+        lines.append(f"- {label}: {cells} of {len(g)} with records ({run_words}).")
     return "\n".join(lines)
 
 
@@ -274,12 +276,12 @@ def presence_table(records: Iterable[dict], methods: Sequence[str], tasks: Seque
     rows = []
     for method in methods:
         for task in tasks:
-            want = json.dumps(paper_specs([method], [task], [0], settings, extra_overrides=extra_overrides)[0].overrides,
-                              sort_keys=True)  # the record's own overrides, as records_frame writes them
+            spec = paper_specs([method], [task], [0], settings, extra_overrides=extra_overrides)[0]
+            want = json.dumps(spec.overrides, sort_keys=True)  # as records_frame writes a record's overrides
             for reg in regularizers:
                 name = _reg_name(reg)
                 sub = frame[(frame.profile == "paper") & (frame.method == method) & (frame.overrides == want)
-                            & (frame.task == resolve_task_id(task)) & (frame.regularizer == name)] if len(frame) else frame
+                            & (frame.task == spec.task) & (frame.regularizer == name)] if len(frame) else frame
                 n = len(sub)
                 seeds = sorted(int(s) for s in sub.seed) if n else []
                 status = (f"{n} run" + ("s" if n > 1 else "")) if n else cell_note(method, task, settings, name, 0,

@@ -468,8 +468,8 @@ def settings_gain_table(frames: Mapping[str, pd.DataFrame], methods: Sequence[st
                 if str(r["without"]).startswith("not run"):
                     continue
                 tid = next(t for t in tasks if SHORT_NAMES.get(t, t) == r["task"])
-                have = {reg: int(((frame.method == r["method"]) & (frame.task == tid) & (frame.regularizer == reg)).sum())
-                        if len(frame) else 0 for reg in ("", variant)}
+                cell = (frame.method == r["method"]) & (frame.task == tid) if len(frame) else None
+                have = {reg: int((cell & (frame.regularizer == reg)).sum()) if len(frame) else 0 for reg in ("", variant)}
                 note = cell_note(r["method"], tid, label, variant, 0) or cell_note(r["method"], tid, label, "", 0)
                 if any(have.values()):
                     note = f"unpaired ({have['']} plain, {have[variant]} {variant}); {note or 'the rest not run'}"
@@ -549,7 +549,8 @@ def _across(g: pd.DataFrame, e_cell: pd.DataFrame) -> str:
     gains_ = [f"{r['gain %']} ({r['settings']})" for _, r in g.iterrows() if int(r["n"]) > 0]
     parts = [f"gain {' → '.join(gains_)}"] if len(gains_) > 1 else []
     if len(e_cell) > 1:
-        parts.append("last-epoch lambda " + " → ".join(f"{e['lambda_end']:.3g} ({e['settings']})" for _, e in e_cell.iterrows()))
+        parts.append("last-epoch lambda " + " → ".join(f"{e['lambda_end']:.3g} ({e['settings']})"
+                                                       for _, e in e_cell.iterrows()))
         parts.append("sharpness / epsilon " + " → ".join(f"{e['sharpness / epsilon']:.2g} ({e['settings']})"
                                                          for _, e in e_cell.iterrows()))
     return f" Across settings: {'; '.join(parts)}." if parts else ""
