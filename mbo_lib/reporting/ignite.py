@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 from pathlib import Path
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -442,3 +442,162 @@ def aggregate_table(frame: pd.DataFrame, methods: Sequence[str], tasks: Sequence
         rows.append({"statistic": name, "value": round(point, 4), "95% CI": fmt_ci(low, high, 4),
                      "cells": with_.shape[1]})
     return pd.DataFrame(rows, columns=cols)
+
+
+# ------------------------------------------------------------------ quick next to the paper settings (issue 12)
+
+def settings_gain_table(frames: Mapping[str, pd.DataFrame], methods: Sequence[str], tasks: Sequence[str],
+                        variant: str = "ignite", percentile: int = 100,
+                        not_run: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """:func:`gain_table` per settings label, stacked with a ``settings`` column first (never mixed: each label's
+    gains pair only its own runs). At a paper settings label a cell with no paired seed says why in ``without``:
+    the runs each side has, and :func:`mbo_lib.reporting.campaign.cell_note` (not yet run / GPU work / not in the
+    campaign).
+
+    Args:
+        frames: ``{settings label: records_frame}``, e.g. ``{"quick": ..., "diagnostic": ..., "ignite": ...}``;
+            paper labels are settings names (:data:`mbo_lib.methods.settings.SETTINGS`).
+    """
+    from .campaign import QUICK_LABELS, cell_note
+
+    out = []
+    for label, frame in frames.items():
+        table = gain_table(gains(frame, methods, tasks, percentile, variant), dict(not_run or {}))
+        if label not in QUICK_LABELS:
+            for i, r in table[table.n == 0].iterrows():
+                if str(r["without"]).startswith("not run"):
+                    continue
+                tid = next(t for t in tasks if SHORT_NAMES.get(t, t) == r["task"])
+                cell = (frame.method == r["method"]) & (frame.task == tid) if len(frame) else None
+                have = {reg: int((cell & (frame.regularizer == reg)).sum()) if len(frame) else 0 for reg in ("", variant)}
+                note = cell_note(r["method"], tid, label, variant, 0) or cell_note(r["method"], tid, label, "", 0)
+                if any(have.values()):
+                    note = f"unpaired ({have['']} plain, {have[variant]} {variant}); {note or 'the rest not run'}"
+                table.loc[i, "without"] = note
+        out.append(table.assign(settings=label))
+    cols = ["settings", "method", "task"] + GAIN_TABLE_COLUMNS
+    return pd.concat(out, ignore_index=True)[cols] if out else pd.DataFrame(columns=cols)
+
+
+END_COLUMNS = ["settings", "method", "task", "n", "epochs", "lambda_end", "lambda_end 95% CI", "sharpness",
+               "sharpness 95% CI", "epsilon", "sharpness / epsilon"]
+
+
+def training_end_by_settings(records_by_settings: Mapping[str, list[dict]], name: str = "ignite") -> pd.DataFrame:
+    """:func:`ignite_training_end` per settings label, stacked with a ``settings`` column, plus the constraint's
+    ``epsilon`` (the runs' regularizer parameter) and ``sharpness / epsilon`` (above 1: the constraint is violated
+    at the last epoch)."""
+    from ..experiments.record import regularizer_params
+
+    out = []
+    for label, records in records_by_settings.items():
+        end = ignite_training_end(records, name)
+        if end.empty:
+            continue
+        eps = {}
+        for r in records:
+            reg = r["spec"].get("regularizer") or {}
+            if reg.get("name") == name:
+                key = (r["spec"]["method"], SHORT_NAMES.get(r["spec"]["task"], r["spec"]["task"]))
+                eps.setdefault(key, regularizer_params(reg).get("epsilon", np.nan))
+        end["epsilon"] = [eps.get((m, t), np.nan) for m, t in zip(end.method, end.task)]
+        end["sharpness / epsilon"] = end.sharpness / end.epsilon
+        out.append(end.assign(settings=label))
+    return pd.concat(out, ignore_index=True)[END_COLUMNS] if out else pd.DataFrame(columns=END_COLUMNS)
+
+
+def _gain_clause(r) -> str:
+    n = int(r["n"])
+    if n == 0:
+        return f"no paired seed ({r['without']})" if str(r["without"]) not in ("—", "") else "no paired seed"
+    if n == 1:
+        return f"gain {r['gain %']} on 1 paired seed (no interval, no verdict)"
+    return f"gain {r['gain %']} (95% CI {r['gain 95% CI']}, {n} paired seeds): {r['verdict']}"
+
+
+def _end_clause(e) -> str:
+    if e is None:
+        return "no IGNITE training log"
+    runs = "1 run" if int(e["n"]) == 1 else f"{int(e['n'])} runs"
+    side = "above" if e["sharpness / epsilon"] > 1 else "at or below"
+    return (f"at the last epoch ({int(e['epochs'])}) lambda {e['lambda_end']:.4g} and minibatch sharpness "
+            f"{e['sharpness']:.3g}, {e['sharpness / epsilon']:.2g}x epsilon {e['epsilon']:g} ({side} the threshold; "
+            f"{runs})")
+
+
+def settings_gain_wide(table: pd.DataFrame) -> pd.DataFrame:
+    """A :func:`settings_gain_table` with one row per (method, task) and one column per settings label: the gain,
+    its paired 95% interval, the verdict and ``n`` in one cell (``"gain +1.2% (n=1)"`` from one paired seed); a cell
+    without paired seeds shows its reason."""
+    def cell(r) -> str:
+        n = int(r["n"])
+        if n == 0:
+            return str(r["without"])
+        if n == 1:
+            return f"{r['gain %']} (n=1, no interval)"
+        return f"{r['gain %']} {r['gain 95% CI']} {r['verdict']} (n={n})"
+
+    if table.empty:
+        return pd.DataFrame()
+    out = table.assign(cell=[cell(r) for _, r in table.iterrows()])
+    wide = out.pivot_table(index=["method", "task"], columns="settings", values="cell", aggfunc="first", sort=False)
+    return wide[list(dict.fromkeys(table.settings))]
+
+
+def _across(g: pd.DataFrame, e_cell: pd.DataFrame) -> str:
+    """" Across settings: gain a (quick) → b (ignite); ..." over the labels that have the number (2 or more)."""
+    gains_ = [f"{r['gain %']} ({r['settings']})" for _, r in g.iterrows() if int(r["n"]) > 0]
+    parts = [f"gain {' → '.join(gains_)}"] if len(gains_) > 1 else []
+    if len(e_cell) > 1:
+        parts.append("last-epoch lambda " + " → ".join(f"{e['lambda_end']:.3g} ({e['settings']})"
+                                                       for _, e in e_cell.iterrows()))
+        parts.append("sharpness / epsilon " + " → ".join(f"{e['sharpness / epsilon']:.2g} ({e['settings']})"
+                                                         for _, e in e_cell.iterrows()))
+    return f" Across settings: {'; '.join(parts)}." if parts else ""
+
+
+def describe_settings_effect(table: pd.DataFrame, ends: pd.DataFrame) -> str:
+    """Markdown, one bullet per (method, task) of a :func:`settings_gain_table` with a paired seed or an IGNITE
+    training log at some settings label: per label the gain (with its interval and verdict from 2 paired seeds,
+    the bare gain from 1, the reason from 0) and, from :func:`training_end_by_settings`, where IGNITE's multiplier
+    and minibatch sharpness ended, and, where two labels or more have them, how the gain, the multiplier and the
+    sharpness moved across settings; then one line naming the cells with nothing at any label. Generated from the
+    records; reads correctly at any n."""
+    lines, empty = [], []
+    for (method, task), g in table.groupby(["method", "task"], sort=False):
+        if all(str(w).startswith("not run") for w in g["without"]):
+            continue
+        e_cell = ends[(ends.method == method) & (ends.task == task)] if len(ends) else ends
+        if (g.n == 0).all() and not len(e_cell):
+            empty.append(f"{method} / {task}")
+            continue
+        parts = []
+        for _, r in g.iterrows():
+            e = e_cell[e_cell.settings == r["settings"]] if len(e_cell) else e_cell
+            parts.append(f"{r['settings']}: {_gain_clause(r)}; {_end_clause(e.iloc[0] if len(e) else None)}")
+        lines.append(f"- {method} / {task}: " + " | ".join(parts) + "." + _across(g, e_cell))
+    if empty:
+        lines.append(f"- No paired seed and no IGNITE training log at any settings ({', '.join(dict.fromkeys(table.settings))}): "
+                     + ", ".join(empty) + ".")
+    return "\n".join(lines) or "No cells."
+
+
+def settings_sharpness_table(frames: Mapping[str, pd.DataFrame], methods: Sequence[str], tasks: Sequence[str],
+                             variant: str = "ignite") -> pd.DataFrame:
+    """:func:`sharpness_table` per settings label, stacked with a ``settings`` column (each label pairs only its
+    own runs); at a paper settings label a cell with no paired seed says why in ``without``
+    (:func:`mbo_lib.reporting.campaign.cell_note`). Columns: settings, method, task, without, with, reduction %,
+    reduction 95% CI, verdict, n."""
+    from .campaign import QUICK_LABELS, cell_note
+
+    cols = ["settings", "method", "task", "without", "with", "reduction %", "reduction 95% CI", "verdict", "n"]
+    out = []
+    for label, frame in frames.items():
+        s = sharpness_table(frame, methods, tasks, variant).assign(settings=label)
+        s["reduction %"] = s["reduction %"].astype(float).round(1)
+        if label not in QUICK_LABELS:
+            for i, r in s[s.n == 0].iterrows():
+                tid = next(t for t in tasks if SHORT_NAMES.get(t, t) == r["task"])
+                s.loc[i, "without"] = cell_note(r["method"], tid, label, variant, 0) or cell_note(r["method"], tid, label, "", 0)
+        out.append(s[cols])
+    return pd.concat(out, ignore_index=True) if out else pd.DataFrame(columns=cols)

@@ -111,3 +111,18 @@ if "TFBind10-Exact-v0" in runnable:
     t10 = ex.load_task("TFBind10-Exact-v0")
     agree = float(np.mean(t10.predict(t10.x)[:, 0] == t10.y[:, 0]))
     print(f"TF-Bind-10: oracle value == the row's own y for {agree:.1%} of the offline rows")
+
+# %% [markdown]
+# ## GA at the paper settings, where records exist
+# The runs above use the `quick` profile (2 x 256, 20 epochs, PyTorch's default init); the paper-settings campaign
+# (`tools/campaign.py`) runs GA as design-baselines does (2 x 2048, 100 epochs, Keras' `Dense` init:
+# `benchmarks/results/parity_init.md`) on TF-Bind. Its records are only loaded here (never computed: about half an
+# hour of CPU per TF-Bind-8 run); n per cell, an empty cell says why.
+
+# %% tags=["report"]
+if profile == "quick":  # smoke (CI) has no paper records: skipped
+    from mbo_lib.reporting import campaign as camp
+
+    tf = [t for t in runnable if t.startswith("TFBind")]
+    paper = rep.records_frame(camp.load_paper(camp.paper_specs(["GA"], tf, [0, 1, 2, 3, 4, 5, 6, 7], "baselines")))
+    display(camp.settings_score_wide(camp.settings_score_table({profile: frame, "baselines": paper}, ["GA"], tf)))

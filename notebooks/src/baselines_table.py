@@ -22,14 +22,16 @@ import mbo_lib as mbo
 import mbo_lib.experiments as ex
 import mbo_lib.reporting as rep
 from mbo_lib.methods import method_names
+from mbo_lib.reporting import campaign as camp
 
 # %% tags=["parameters"]
 profile: str = "quick"  # smoke | quick | paper
 seeds: list = [0, 1, 2, 3]  # one run per seed
 tasks: list = ["TFBind8-Exact-v0", "TFBind10-Exact-v0", "AntMorphology-Exact-v0", "DKittyMorphology-Exact-v0"]
 methods: list = ["GA", "GA-Ensemble-Mean", "GA-Ensemble-Min", "COMs", "REINFORCE", "BO-qEI", "CMA-ES", "CbAS", "MINs"]
-paper_methods: list = ["GA", "COMs"]  # paper-profile records shown at the end (loaded, never computed here)
-paper_tasks: list = ["TFBind8-Exact-v0"]
+paper_methods: list = ["GA", "GA-Ensemble-Mean", "GA-Ensemble-Min", "COMs", "REINFORCE", "BO-qEI", "CMA-ES", "CbAS", "MINs"]  # paper-profile rows at the end (loaded, never computed here)
+paper_tasks: list = ["TFBind8-Exact-v0", "TFBind10-Exact-v0"]
+paper_seeds: list = [0, 1, 2, 3, 4, 5, 6, 7]  # seeds of the paper-profile rows (records/paper, never computed here)
 device: str = "auto"  # auto | cpu | cuda
 compute_missing: bool = True  # False: only load existing records; missing cells show "—"
 
@@ -106,15 +108,42 @@ for ax, tid in zip(axes[0], runnable):
 fig.tight_layout()
 
 # %% [markdown]
-# ## The official settings (`paper` profile)
-# GA and COMs with design-baselines' settings (2 x 2048 networks, 100 / 50 epochs) on TF-Bind-8, from the committed
-# `paper` records (loaded here, never computed by this notebook). Cost on one CPU core here: GA about 30 minutes of
-# CPU per seed; COMs about 6 CPU-hours per seed (50 particle ascent steps per training step on the 2 x 2048
-# network), so COMs at this profile needs a GPU and has no record yet.
+# ## The official settings (`paper` profile) next to quick
+# The nine baselines, plain, at the `paper` profile as it is (settings `baselines`: design-baselines' run scripts:
+# e.g. GA 2 x 2048 for 100 epochs, COMs 2 x 2048 for 50 epochs; the networks start from Keras' `Dense` init as the
+# official TensorFlow code does, `benchmarks/results/parity_init.md`), from the records of the paper-settings
+# campaign (`tools/campaign.py`; it shares these runs with IGNITE's settings wherever IGNITE's scripts use
+# design-baselines' own, i.e. for every method but COMs). Records land in `records/paper/` over days; this notebook
+# only loads them (never computes a paper run: hours each). `n` per cell; an empty cell says why: "not yet run"
+# (progress in `records/paper/PROGRESS.md`), "GPU work" (with its cost) or "not in the campaign". What changes from
+# quick, generated from the methods' profiles:
+
+# %%
+show_paper = profile == "quick"  # smoke (CI) has no paper records: skipped
+paper_methods = [m for m in paper_methods if m in method_names()]
+if show_paper:
+    display(Markdown(camp.describe_settings(paper_methods, ["baselines"])))
+else:
+    print(f"profile {profile}: the paper-profile rows are shown next to the quick profile only (skipped)")
 
 # %% tags=["report"]
-# NBVAL_CHECK_OUTPUT
-paper_specs = ex.grid(paper_tasks, [m for m in paper_methods if m in method_names()], seeds, "paper")
-paper_frame = rep.records_frame(ex.RecordStore().records(paper_specs))
-print(f"{len(paper_frame)} of {len(paper_specs)} paper-profile runs present")
-rep.comparison_table(paper_frame, paper_methods, paper_tasks, percentile=100)
+if show_paper:
+    paper_runnable = [t for t in paper_tasks if t in runnable]
+    paper_records = camp.load_paper(camp.paper_specs(paper_methods, paper_runnable, paper_seeds, "baselines"))
+    paper_frame = rep.records_frame(paper_records)
+    quick_rows = frame[frame.method.isin(paper_methods) & frame.task.isin(paper_runnable)]
+    by_settings = camp.settings_score_table({profile: quick_rows, "baselines": paper_frame}, paper_methods,
+                                            paper_runnable, percentile=100)
+    display(camp.settings_score_wide(by_settings))
+    display(Markdown(camp.describe_presence(by_settings)))
+
+# %% [markdown]
+# The paper-profile rows that exist, next to the published numbers (same columns as the 100th-percentile table):
+
+# %% tags=["report"]
+if show_paper:
+    if len(paper_frame):
+        have = list(dict.fromkeys(paper_frame.method))
+        display(rep.comparison_table(paper_frame, have, list(dict.fromkeys(paper_frame.task)), percentile=100))
+    else:
+        display(Markdown("No paper-profile record of these methods yet: nothing to compare."))

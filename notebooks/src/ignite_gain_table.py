@@ -22,6 +22,7 @@ import mbo_lib.experiments as ex
 import mbo_lib.reporting as rep
 import mbo_lib.reporting.ignite as ig
 from mbo_lib.methods import method_names
+from mbo_lib.reporting import campaign as camp
 
 # %% tags=["parameters"]
 profile: str = "quick"  # smoke | quick | paper
@@ -31,6 +32,8 @@ methods: list = ["GA", "GA-Ensemble-Mean", "GA-Ensemble-Min", "COMs", "REINFORCE
 variants: list = ["ignite", "ignite2"]  # regularizers compared with plain (IGNITE and the fixed-multiplier IGNITE-2)
 compute_missing: bool = True  # False: only load existing records; missing cells show "—"
 device: str = "auto"  # auto | cpu | cuda
+paper_seeds: list = [0, 1, 2, 3, 4, 5, 6, 7]  # paper-settings runs: loaded from records/paper, never computed here
+diagnostic_seeds: list = list(range(16))  # the diagnostic's paired seeds (loaded, never computed here)
 
 # %%
 # NBVAL_IGNORE_OUTPUT
@@ -44,6 +47,7 @@ print("methods:", methods, "| not implemented yet:", missing_methods or "none")
 
 # %%
 # NBVAL_IGNORE_OUTPUT
+show_paper = profile == "quick"  # paper-settings rows sit next to the quick rows (smoke/CI: skipped, no records)
 runnable, not_run = rep.split_available(tasks)
 specs = ex.grid(runnable, methods, seeds, profile)
 for v in variants:
@@ -106,6 +110,65 @@ display(Markdown("Identical with and without IGNITE on every paired seed: " + (
 # %% tags=["report"]
 # NBVAL_CHECK_OUTPUT
 ig.ignite_training_end(records).round(3)
+
+# %% [markdown]
+# ## Paper settings next to quick (issue 12)
+# The rows above use the `quick` profile: CPU-sized networks, fewer epochs, and PyTorch's default init. The
+# paper-settings campaign (`tools/campaign.py`) runs the decisive cells at the `paper` profile with the settings of
+# IGNITE's run scripts (settings `ignite`: design-baselines' settings, COMs with 2 forward-model epochs; the networks
+# start from Keras' `Dense` init as the official TensorFlow code does, see `benchmarks/results/parity_init.md`).
+# Its records land in `records/paper/` over days; this notebook only loads them (never computes a paper run: hours
+# each). Each settings label pairs only its own runs (`settings` column; never mixed), `n` paired seeds per cell;
+# an empty cell says why: "not yet run" (the campaign will run it; progress in `records/paper/PROGRESS.md`), "GPU
+# work" (with its cost; `tools/gpu_campaign.py`) or "not in the campaign". What changes from quick to paper,
+# generated from the methods' profiles:
+
+# %%
+if show_paper:
+    display(Markdown(camp.describe_settings(methods, ["ignite"])))
+else:
+    print(f"profile {profile}: the paper-settings sections are shown next to the quick profile only (skipped)")
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+paper_records = camp.load_paper(camp.paper_specs(methods, runnable, paper_seeds, "ignite", [""] + variants)) if show_paper else []
+print(f"{len(paper_records)} paper-settings runs present (ignite settings, seeds {paper_seeds})")
+
+# %% [markdown]
+# Gain (100th percentile) at each settings label (tasks that run here; Ant and D'Kitty above say why not), then where IGNITE's BDMM ended at each (last-epoch multiplier
+# lambda and minibatch sharpness rho * ||grad_w h|| against epsilon; above 1x epsilon the constraint is still
+# violated when training stops), and what that did, generated from the records:
+
+# %% tags=["report"]
+if show_paper:
+    settings100 = ig.settings_gain_table({profile: frame, "ignite": camp.settings_frame(paper_records)}, methods,
+                                         runnable, "ignite", 100)
+    settings_ends = ig.training_end_by_settings({profile: records, "ignite": paper_records})
+    display(ig.settings_gain_wide(settings100))
+    display(settings_ends.round(4))
+    display(Markdown(ig.describe_settings_effect(settings100, settings_ends)))
+
+# %% [markdown]
+# ## Diagnostic: GA 256 x 256 with the paper's 100 epochs, TF-Bind-10 (issue 12)
+# Not a paper's setting: GA at the quick width (2 x 256) and init (PyTorch's), trained for the paper's 100 epochs,
+# so IGNITE takes the paper's number of dual steps. Plain vs IGNITE on up to 16 paired seeds, next to quick and the
+# paper settings: it separates the training length from the width and init. What changes from quick:
+
+# %%
+TF10 = "TFBind10-Exact-v0"
+if show_paper and "GA" in methods and TF10 in runnable:
+    display(Markdown(camp.describe_settings(["GA"], ["diagnostic", "ignite"])))
+    diag_records = camp.load_paper(camp.paper_specs(["GA"], [TF10], diagnostic_seeds, "diagnostic", ["", "ignite"]))
+    ga10 = lambda recs: [r for r in recs if r["spec"]["method"] == "GA" and r["spec"]["task"] == TF10]  # noqa: E731
+    diag_sets = {profile: ga10(records), "diagnostic": diag_records, "ignite": ga10(paper_records)}
+    diag_table = ig.settings_gain_table({k: camp.settings_frame(v) for k, v in diag_sets.items()}, ["GA"], [TF10])
+    diag_ends = ig.training_end_by_settings(diag_sets)
+    display(ig.settings_gain_wide(diag_table))
+    display(diag_table[["settings", "without", "with", "gain %", "gain 95% CI", "verdict", "n"]])
+    display(diag_ends.round(4))
+    display(Markdown(ig.describe_settings_effect(diag_table, diag_ends)))
+else:
+    print("diagnostic skipped here (needs the quick profile, GA and TF-Bind-10)")
 
 # %% [markdown]
 # ## Appendix: 80th and 50th percentile

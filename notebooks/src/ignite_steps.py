@@ -20,6 +20,7 @@ import mbo_lib.experiments as ex
 import mbo_lib.reporting as rep
 import mbo_lib.reporting.ignite as ig
 from mbo_lib.methods import method_names
+from mbo_lib.reporting import campaign as camp
 
 # %% tags=["parameters"]
 profile: str = "quick"  # smoke | quick | paper
@@ -29,6 +30,7 @@ methods: list = ["COMs", "GA"]  # gradient-ascent optimizers
 variants: list = ["ignite2"]  # regularizers compared with plain ("ignite" optional)
 compute_missing: bool = True  # False: only load existing records; missing runs are left out (n shows it)
 device: str = "auto"  # auto | cpu | cuda
+paper_seeds: list = [0, 1, 2, 3]  # paper-settings runs: loaded from records/paper, never computed here
 
 # %%
 # NBVAL_IGNORE_OUTPUT
@@ -76,3 +78,40 @@ fig.tight_layout()
 
 # %%
 display(Markdown(ig.steps_sentences(steps)))
+
+# %% [markdown]
+# ## Paper settings next to quick (issue 12)
+# The curves above use the `quick` profile (CPU-sized networks and epochs, PyTorch's default init). The
+# paper-settings campaign (`tools/campaign.py`) runs COMs and GA with IGNITE-2 on TF-Bind-10 at the `paper` profile
+# with IGNITE's run scripts' settings (settings `ignite`: design-baselines' sizes and epochs, COMs with 2
+# forward-model epochs, Keras' `Dense` init as in the official TensorFlow code, `benchmarks/results/parity_init.md`).
+# Its records land in `records/paper/` over days and are only loaded here (never computed: hours each); the
+# curves pair only paper runs with paper runs. What changes from quick, generated from the methods' profiles:
+
+# %%
+show_paper = profile == "quick"  # smoke (CI) has no paper records: skipped
+if show_paper:
+    display(Markdown(camp.describe_settings(methods, ["ignite"])))
+    paper_records = camp.load_paper(camp.paper_specs(methods, runnable, paper_seeds, "ignite", [""] + variants))
+    paper_steps = ig.paired_steps(rep.records_frame(paper_records, kind="curve"))
+    if len(paper_steps):  # only cells with plain AND regularized curves
+        paper_steps = paper_steps[paper_steps.groupby(["task", "method"]).regularizer.transform("nunique") > 1]
+    display(camp.presence_table(paper_records, methods, runnable, "ignite", [""] + variants))
+else:
+    print(f"profile {profile}: the paper-settings sections are shown next to the quick profile only (skipped)")
+
+# %% tags=["report"]
+if show_paper and len(paper_steps):
+    display(ig.steps_table(paper_steps))
+    for v in variants:
+        display(ig.steps_gain_table(paper_steps, v).assign(variant=v))
+    paper_panels = [(t, m) for t in runnable for m in methods if len(paper_steps[(paper_steps.task == t) & (paper_steps.method == m)])]
+    fig, axes = plt.subplots(1, len(paper_panels), figsize=(4.2 * len(paper_panels), 3.4), squeeze=False)
+    for ax, (task, method) in zip(axes[0], paper_panels):
+        ig.plot_steps(paper_steps, method, ax=ax, task=task)
+        ax.set_title(f"{method}, {mbo.tasks.SHORT_NAMES.get(task, task)}, paper (ignite settings)")
+    fig.tight_layout()
+    display(Markdown(ig.steps_sentences(paper_steps)))
+elif show_paper:
+    display(Markdown("No paper-settings run has its plain and regularized curves yet, so there is no paper-settings "
+                     "figure; the table above says, per cell, how many runs exist and why the others do not."))

@@ -18,6 +18,7 @@ from IPython.display import Markdown, display
 
 import mbo_lib.experiments as ex
 import mbo_lib.reporting as rep
+from mbo_lib.reporting import campaign as camp
 
 # %% tags=["parameters"]
 profile: str = "quick"  # smoke | quick | paper
@@ -25,6 +26,7 @@ seeds: list = [0, 1, 2, 3]  # one run per seed and variant
 tasks: list = ["TFBind8-Exact-v0", "TFBind10-Exact-v0", "Ackley-Synthetic-v0", "Levy-Synthetic-v0"]
 device: str = "auto"  # auto | cpu | cuda
 compute_missing: bool = True  # False: only load existing records; missing cells show "—"
+paper_seeds: list = [0, 1, 2, 3]  # paper-settings runs (records/paper): loaded, never computed here
 
 # %%
 # NBVAL_IGNORE_OUTPUT
@@ -66,3 +68,46 @@ display(Markdown(rep.describe_differences(cmp100, sources=("ROOT", "Offline-RaM"
 # %% tags=["report"]
 # NBVAL_CHECK_OUTPUT
 rep.comparison_table(main, ["MATCH-OPT"], tasks, percentile=50, not_run=not_run, sources=("Offline-RaM",))
+
+# %% [markdown]
+# ## Paper settings next to quick (issue 12)
+# The rows above train 10 epochs (`quick`). The paper-settings campaign (`tools/campaign.py`) runs MATCH-OPT with
+# its official settings (the `paper` profile: 200 epochs) with alpha = 1 on TF-Bind-8 and TF-Bind-10 and with
+# alpha = 0 on TF-Bind-10. Records land in `records/paper/` over days and are only loaded here (never computed:
+# hours each). Each settings label and variant has its own column, never mixed: mean ± population std [95% CI]
+# (n); an empty cell says why.
+# What changes from quick, generated from the method's profiles:
+
+# %%
+show_paper = profile == "quick"  # smoke (CI) has no paper records: skipped
+if show_paper:
+    display(Markdown(camp.describe_settings(["MATCH-OPT"], ["baselines"])))
+    paper_frames = {name: rep.records_frame(camp.load_paper(camp.paper_specs(["MATCH-OPT"], runnable, paper_seeds,
+                                                                            "baselines", extra_overrides=ov)))
+                    for name, ov in variants.items()}
+else:
+    print(f"profile {profile}: the paper-settings rows are shown next to the quick profile only (skipped)")
+
+# %% tags=["report"]
+if show_paper:
+    rows = []
+    for name, ov in variants.items():
+        for p in (100, 50):
+            t = camp.settings_score_table({profile: frame[frame.variant == name], "baselines": paper_frames[name]},
+                                          ["MATCH-OPT"], runnable, percentile=p, extra_overrides=ov)
+            rows.append(t.assign(settings=name + ", " + t.settings, method=f"{p}th percentile"))
+    by_settings = pd.concat(rows, ignore_index=True)  # one column per (variant, settings label) below
+    display(camp.settings_score_wide(by_settings))
+    display(Markdown(camp.describe_presence(by_settings[by_settings.method == "100th percentile"])))
+
+# %% [markdown]
+# The paired difference alpha = 0 − alpha = 1 at the paper settings, on the seeds both variants have there ("—"
+# and no verdict while a variant has no paired seed):
+
+# %% tags=["report"]
+if show_paper:
+    paper_both = pd.concat([f.assign(variant=name) for name, f in paper_frames.items()], ignore_index=True)
+    if len(paper_both):
+        display(rep.variant_table(paper_both, "variant", list(variants), percentiles=(100, 50)))
+    else:
+        display(Markdown("No paper-settings MATCH-OPT record yet."))

@@ -29,6 +29,7 @@ import mbo_lib as mbo
 import mbo_lib.experiments as ex
 import mbo_lib.reporting as rep
 from mbo_lib.methods import method_names
+from mbo_lib.reporting import campaign as camp
 from mbo_lib.reporting import matchopt as mrep
 
 # %% tags=["parameters"]
@@ -38,6 +39,8 @@ tasks: list = ["TFBind8-Exact-v0", "TFBind10-Exact-v0", "Ackley-Synthetic-v0", "
 methods: list = ["MATCH-OPT", "GA", "GA-Ensemble-Mean", "GA-Ensemble-Min", "COMs", "REINFORCE", "BO-qEI", "CMA-ES", "CbAS", "MINs"]  # ranked together
 device: str = "auto"  # auto | cpu | cuda
 compute_missing: bool = True  # False: only load existing records; missing cells show "—"
+paper_tasks: list = ["TFBind8-Exact-v0", "TFBind10-Exact-v0"]  # paper-settings rows (records/paper; never computed here)
+paper_seeds: list = [0, 1, 2, 3, 4, 5, 6, 7]
 
 # %%
 # NBVAL_IGNORE_OUTPUT
@@ -165,6 +168,39 @@ display(Markdown(mrep.explain_differences(frame, records, methods, tasks, not_ru
 # %%
 # NBVAL_CHECK_OUTPUT
 mrep.search_moves(records).round(3)
+
+# %% [markdown]
+# ## Paper settings next to quick (issue 12)
+# The tables above use the `quick` profile. The paper-settings campaign (`tools/campaign.py`) runs MATCH-OPT with
+# its official settings (settings `baselines`: the `paper` profile as it is) and the baselines with
+# design-baselines' settings (networks from Keras' `Dense` init as in the official TensorFlow code,
+# `benchmarks/results/parity_init.md`) on TF-Bind-8 and TF-Bind-10. Records land in `records/paper/` over days and
+# are only loaded here (never computed: hours each). Mean ± population std [95% CI] (n) per settings label, never
+# mixed; an empty cell says why ("not yet run": `records/paper/PROGRESS.md`; "GPU work" with its cost; "not in the
+# campaign"). No MNR at the paper settings until every method has its cells: a rank over a few cells would mislead.
+# What changes from quick, generated from the methods' profiles:
+
+# %%
+show_paper = profile == "quick"  # smoke (CI) has no paper records: skipped
+if show_paper:
+    display(Markdown(camp.describe_settings(methods, ["baselines"])))
+else:
+    print(f"profile {profile}: the paper-settings rows are shown next to the quick profile only (skipped)")
+
+# %% tags=["report"]
+if show_paper:
+    paper_runnable = [t for t in paper_tasks if t in runnable]
+    paper_frame = rep.records_frame(camp.load_paper(camp.paper_specs(methods, paper_runnable, paper_seeds, "baselines")))
+    quick_rows = frame[frame.task.isin(paper_runnable)]
+    for p in (100, 50):
+        by_settings = camp.settings_score_table({profile: quick_rows, "baselines": paper_frame}, methods,
+                                                paper_runnable, percentile=p)
+        display(Markdown(f"**{p}th percentile**"))
+        display(camp.settings_score_wide(by_settings))
+    display(Markdown(camp.describe_presence(by_settings)))
+    if len(paper_frame[paper_frame.method == "MATCH-OPT"]):
+        display(rep.comparison_table(paper_frame, ["MATCH-OPT"], paper_runnable, percentile=100,
+                                     sources=("ROOT", "Offline-RaM")))
 
 # %%
 # NBVAL_CHECK_OUTPUT
