@@ -29,6 +29,7 @@ os.environ.setdefault("MBO_PROGRESS", "0")
 
 from mbo_lib.experiments import RecordStore, RunSpec, run_spec  # noqa: E402
 from mbo_lib.methods.settings import settings_overrides  # noqa: E402
+from mbo_lib.reporting.campaign import CAMPAIGN_CELLS  # noqa: E402
 
 TF8, TF10 = "TFBind8-Exact-v0", "TFBind10-Exact-v0"
 
@@ -67,23 +68,22 @@ class Cell:
                 for reg in self.variants]
 
 
+def _name(c) -> str:
+    task = "TF-Bind-8" if c.task == TF8 else "TF-Bind-10"
+    if c.settings == "diagnostic":
+        return f"diag {c.method} 256x256 100ep {task}"
+    extra = "".join(f" {k}={v:g}" if isinstance(v, float) else f" {k}={v}" for k, v in c.extra_overrides)
+    regs = "" if tuple(c.regularizers) in (("", "ignite"), ("",)) else " " + "/".join(r or "plain" for r in c.regularizers)
+    where = f" ({c.settings} settings)" if c.settings != "baselines" else ""
+    return f"{c.method}{extra}{regs} {task}{where}"
+
+
 def cells() -> list[Cell]:
-    """The decisive cells of issue 12, in priority order (cheap and decisive first)."""
-    out = [Cell("diag GA 256x256 100ep TF-Bind-10", TF10, "GA", "diagnostic", 16)]
-    out += [Cell(f"MATCH-OPT TF-Bind-10", TF10, "MATCH-OPT", "baselines", 4, variants=[{}]),
-            Cell(f"MATCH-OPT alpha=0 TF-Bind-10", TF10, "MATCH-OPT", "baselines", 4, variants=[{}],
-                 extra_overrides={"alpha": 0.0}),
-            Cell("COMs TF-Bind-10 (IGNITE settings)", TF10, "COMs", "ignite", 8)]
-    out += [Cell(f"{m} TF-Bind-10 (IGNITE settings)", TF10, m, "ignite", 8)
-            for m in ("REINFORCE", "CMA-ES", "BO-qEI", "CbAS")]
-    out += [Cell("GA TF-Bind-10 (IGNITE settings)", TF10, "GA", "ignite", 8),
-            Cell("IGNITE-2 COMs TF-Bind-10", TF10, "COMs", "ignite", 4, variants=[IGNITE2]),
-            Cell("IGNITE-2 GA TF-Bind-10", TF10, "GA", "ignite", 4, variants=[IGNITE2]),
-            Cell("MATCH-OPT TF-Bind-8", TF8, "MATCH-OPT", "baselines", 4, variants=[{}])]
-    out += [Cell(f"{m} TF-Bind-8 (IGNITE settings)", TF8, m, "ignite", 4)
-            for m in ("COMs", "REINFORCE", "CMA-ES", "BO-qEI", "CbAS")]
-    out += [Cell("GA TF-Bind-8 (IGNITE settings)", TF8, "GA", "ignite", 2)]
-    return out
+    """The decisive cells of issue 12 in priority order: :data:`mbo_lib.reporting.campaign.CAMPAIGN_CELLS` (one
+    definition, which the notebooks read too)."""
+    return [Cell(_name(c), c.task, c.method, c.settings, c.seeds,
+                 variants=[{"name": r} if r else {} for r in c.regularizers], extra_overrides=dict(c.extra_overrides))
+            for c in CAMPAIGN_CELLS]
 
 
 CHEAP_FIRST = 3  # the first cells of cells() (the diagnostic and MATCH-OPT on TF-Bind-10: minutes per run) go first

@@ -89,7 +89,7 @@ def _cells() -> tuple[CampaignCell, ...]:
     return tuple(out)
 
 
-CAMPAIGN_CELLS = _cells()  # tools/campaign.py cells(), in its order (tests/reporting/test_campaign_rows.py)
+CAMPAIGN_CELLS = _cells()  # the campaign's cells in priority order; tools/campaign.py runs exactly these
 
 
 def _reg_name(regularizer) -> str:
