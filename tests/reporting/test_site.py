@@ -126,8 +126,19 @@ def test_claims_notebook_is_the_scoreboard_on_top_and_errors_show(tmp_path):
     assert 'href="report.html"' in index
 
 
-def test_no_claims_notebook_says_so(site):
-    assert "No claims notebook yet" in site.index.read_text()
+def test_no_claims_notebook_says_so(tmp_path):
+    import shutil
+
+    src = tmp_path / "notebooks"
+    src.mkdir()
+    shutil.copy(NOTEBOOKS / "ignite_toy_1d.ipynb", src)  # any executed notebook but claims
+    assert "No claims notebook yet" in build_site(src, tmp_path / "site").index.read_text()
+
+
+def test_the_claims_scoreboard_is_on_top_of_the_index(site):
+    html = site.index.read_text()
+    assert "No claims notebook yet" not in html and "notebooks/claims.html" in html
+    assert html.index("Claims scoreboard") < html.index("00_quickstart")
 
 
 def test_injected_parameters_override_the_defaults():
