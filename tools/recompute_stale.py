@@ -39,12 +39,14 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--match", default="*", help="fnmatch pattern on the path inside the store")
     ap.add_argument("--dry-run", action="store_true")
+    ap.add_argument("--reverse", action="store_true", help="dearest first (a second worker takes the list from the "
+                                                           "other end; a record another worker just made is reused)")
     args = ap.parse_args()
     import torch
 
     torch.set_num_threads(1)
     store = RecordStore()
-    todo = stale_records(store, args.match)
+    todo = stale_records(store, args.match)[::-1] if args.reverse else stale_records(store, args.match)
     print(f"{len(todo)} stale records", flush=True)
     failed = 0
     for spec, old, reason in todo:
@@ -52,6 +54,8 @@ def main() -> int:
             print(f"stale {spec.relpath}: {reason}")
             continue
         start = time.perf_counter()
+        if store.has(spec):  # another worker made it meanwhile
+            continue
         try:
             new = run_spec(spec, store, device="cpu", progress=False)
         except Exception as exc:  # noqa: BLE001  (report, go on)
