@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 os.environ.setdefault("MBO_PROGRESS", "0")
+os.environ.setdefault("MBO_THREADS", "1")  # one torch thread per worker process (the runner's thread policy reads it)
 
 from mbo_lib.experiments import RecordStore, RunSpec, run_spec  # noqa: E402
 from mbo_lib.methods.settings import settings_overrides  # noqa: E402

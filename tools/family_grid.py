@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 
 os.environ.setdefault("MBO_PROGRESS", "0")
+os.environ.setdefault("MBO_THREADS", "1")  # one torch thread per worker process (the runner's thread policy reads it)
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout's mbo_lib, not another install
 
 from mbo_lib.experiments import RecordStore, run_spec  # noqa: E402

@@ -16,6 +16,7 @@ import sys
 import time
 
 os.environ.setdefault("MBO_PROGRESS", "0")
+os.environ.setdefault("MBO_THREADS", "1")  # one torch thread per worker process (the runner's thread policy reads it)
 
 from mbo_lib.experiments import RecordStore, RunSpec, run_spec  # noqa: E402
 from mbo_lib.experiments.store import check_record, read_record  # noqa: E402
