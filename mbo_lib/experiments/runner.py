@@ -40,8 +40,9 @@ def load_task(task_id: str, task_kwargs: dict | None = None) -> Task:
 
 @functools.lru_cache(maxsize=1)
 def code_revision() -> str | None:
-    """The git commit of the code this process loaded (read once, at the first run), ``-dirty`` if ``mbo_lib/``
-    had uncommitted changes then; ``None`` outside a checkout."""
+    """The git commit of the code this process loaded (read once, when this module is imported), ``-dirty`` if
+    ``mbo_lib/`` had uncommitted changes then; ``None`` outside a checkout. Reading it at import, not at the first
+    run, keeps a long-lived worker from stamping the state of files edited after it loaded its code."""
     try:
         commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO_ROOT, capture_output=True,
                                 text=True, timeout=5).stdout.strip() or None
@@ -50,6 +51,9 @@ def code_revision() -> str | None:
     except (OSError, subprocess.SubprocessError):
         return None
     return f"{commit}-dirty" if commit and dirty else commit
+
+
+code_revision()  # now, while the files on disk are the code this process runs
 
 
 def environment_info(device: torch.device) -> dict:
