@@ -575,7 +575,15 @@ def _rank_claim(row: dict, frame: pd.DataFrame, target: str, methods, tasks, per
         f"{p}th pct.: MNR {g['mnr'][target]:.3f} vs best rival {g['rival']} {g['mnr'][g['rival']]:.3f} "
         f"({len(g['methods'])} methods)" for p, g in gaps.items()),
         interval="; ".join(f"{p}th: gap {_fmt(g['gap'])} {_interval(g['low'], g['high'])}" for p, g in gaps.items()))
-    if all(g["high"] < 0 for g in gaps.values()):
+    ranked = set().union(*(set(g["methods"]) for g in gaps.values()))
+    missing = [m for m in methods if m not in ranked]
+    if min(ns, default=0) < 2:
+        row.update(verdict=inconclusive(min(ns, default=0)), reason="a cell has fewer than 2 seeds: its rank has no "
+                   "spread, so the bootstrap interval of the MNR gap means nothing yet")
+    elif all(g["high"] < 0 for g in gaps.values()) and missing:
+        row.update(verdict=inconclusive(_median_n(ns)), reason=f"best MNR among the {len(ranked)} methods with records,"
+                   f" but {len(missing)} of the {len(methods)} compared methods have none here ({', '.join(missing)})")
+    elif all(g["high"] < 0 for g in gaps.values()):
         row.update(verdict=VERDICT_HOLDS, reason="the bootstrap interval of the MNR gap lies below 0 at every "
                    "percentile")
     elif any(g["low"] > 0 for g in gaps.values()):

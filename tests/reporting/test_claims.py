@@ -142,6 +142,19 @@ def test_m1_best_rank_holds_worst_rank_does_not():
     assert worst["verdict"] == "does not hold" and "MNR 1.000" in worst["statistic"]
 
 
+def test_m1_needs_two_seeds_per_cell_and_every_compared_method_to_hold():
+    one_seed = [r for r in _ranked(+0.5) if r["spec"]["seed"] == 0]
+    row = C.claim_m1(setting(one_seed))
+    assert row["verdict"] == "inconclusive at n = 1" and "fewer than 2 seeds" in row["reason"]
+    # best among the methods present, but two compared methods have no records: not "holds"
+    subset = [r for r in _ranked(+0.5) if r["spec"]["method"] not in ("GA", "COMs")]
+    row = C.claim_m1(setting(subset))
+    assert row["verdict"].startswith("inconclusive") and "2 of the 10 compared methods have none" in row["reason"]
+    # a detectably better rival still refutes the claim with methods missing
+    worse = [r for r in _ranked(-0.5) if r["spec"]["method"] != "GA"]
+    assert C.claim_m1(setting(worse))["verdict"] == "does not hold"
+
+
 def test_mnr_gap_point_matches_the_matchopt_rank_table():
     from mbo_lib.reporting.matchopt import rank_table, score_matrix
 
