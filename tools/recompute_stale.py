@@ -22,7 +22,7 @@ from mbo_lib.experiments import RecordStore, RunSpec, run_spec  # noqa: E402
 from mbo_lib.experiments.store import check_record, read_record  # noqa: E402
 
 
-def stale_records(store: RecordStore, pattern: str) -> list[tuple[RunSpec, dict, str]]:
+def stale_records(store: RecordStore, pattern: str, everything: bool = False) -> list[tuple[RunSpec, dict, str]]:
     out = []
     for path in sorted(store.root.rglob("*.json")):
         rel = str(path.relative_to(store.root))
@@ -31,6 +31,8 @@ def stale_records(store: RecordStore, pattern: str) -> list[tuple[RunSpec, dict,
         record = read_record(path)
         spec = RunSpec.from_dict(record["spec"])
         reason = check_record(record, spec)
+        if everything and reason is None:
+            reason = "asked to (--all: e.g. a cell whose records `mbo verify` found to differ)"
         if reason is not None:
             out.append((spec, record, reason))
     return sorted(out, key=lambda t: t[1].get("timings", {}).get("total_seconds", 0.0))
@@ -40,6 +42,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--match", default="*", help="fnmatch pattern on the path inside the store")
     ap.add_argument("--dry-run", action="store_true")
+    ap.add_argument("--all", action="store_true", help="recompute every matching record, reusable or not (a cell "
+                                                       "where `python -m mbo_lib verify` found a record that differs)")
     ap.add_argument("--reverse", action="store_true", help="dearest first (a second worker takes the list from the "
                                                            "other end; a record another worker just made is reused)")
     args = ap.parse_args()
@@ -47,7 +51,8 @@ def main() -> int:
 
     torch.set_num_threads(1)
     store = RecordStore()
-    todo = stale_records(store, args.match)[::-1] if args.reverse else stale_records(store, args.match)
+    todo = stale_records(store, args.match, args.all)
+    todo = todo[::-1] if args.reverse else todo
     print(f"{len(todo)} stale records", flush=True)
     failed = 0
     for spec, old, reason in todo:
@@ -55,10 +60,10 @@ def main() -> int:
             print(f"stale {spec.relpath}: {reason}")
             continue
         start = time.perf_counter()
-        if store.has(spec):  # another worker made it meanwhile
+        if not args.all and store.has(spec):  # another worker made it meanwhile
             continue
         try:
-            new = run_spec(spec, store, device="cpu", progress=False)
+            new = run_spec(spec, store, device="cpu", progress=False, force=args.all)
         except Exception as exc:  # noqa: BLE001  (report, go on)
             failed += 1
             print(f"FAIL {spec.relpath}: {exc!r}", flush=True)
