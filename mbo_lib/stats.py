@@ -301,7 +301,7 @@ def paired_gain(with_, without, confidence: float = CONFIDENCE, seed: int = 0) -
     scale = 100.0 / base if base != 0 else np.nan
     return PairedGain(n, float(w.mean()), float(w.std()), base, float(b.std()), float(d.mean()), low, high,
                       float(d.std(ddof=1)) if n > 1 else np.nan, (float(w.mean()) - base) * scale,
-                      low * scale, high * scale, float(d.std()) * scale, verdict(low, high))
+                      *sorted((low * scale, high * scale)), float(d.std()) * scale, verdict(low, high))
 
 
 def paired_frame(frame: pd.DataFrame, value: str, arm: str, with_arm, without_arm,

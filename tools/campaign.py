@@ -87,6 +87,7 @@ def cells() -> list[Cell]:
             for c in CAMPAIGN_CELLS]
 
 
+MAX_FAILURES = 2  # attempts before a failing spec is left out (see the log; delete its .failed file to retry)
 CHEAP_FIRST = 3  # the first cells of cells() (the diagnostic and MATCH-OPT on TF-Bind-10: minutes per run) go first
 
 
@@ -179,6 +180,9 @@ def main() -> int:
         if ran >= args.max_runs:
             return 3
         lock = Path(args.locks) / f"{spec.key}.lock"
+        failed = lock.with_suffix(".failed")  # one line per failed attempt: a spec that fails twice is left out
+        if failed.exists() and len(failed.read_text().splitlines()) >= MAX_FAILURES:
+            continue
         if not _take_lock(lock):
             continue
         start = time.perf_counter()
@@ -188,6 +192,8 @@ def main() -> int:
                     f"seed{spec.seed} wall={time.perf_counter() - start:.0f}s p100={record['result']['norm_p100']:.3f}")
         except Exception as exc:  # noqa: BLE001  (log it, keep going with the next spec)
             line = f"{time.strftime('%H:%M:%S')} FAIL [{cell.name}] {spec.method} seed{spec.seed}: {exc!r}"
+            with open(failed, "a") as f:
+                f.write(line + "\n")
         with open(args.log, "a") as f:
             f.write(line + "\n")
         print(line, flush=True)

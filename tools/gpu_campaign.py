@@ -10,7 +10,9 @@
    long, failures, the CUDA tests' result).
 
 Usage:
-    python tools/gpu_campaign.py --budget-s 600 --out "$OUT"                 # on the GPU machine
+    python tools/gpu_campaign.py --budget-s 480 --out "$OUT"   # on the GPU machine (run with timeout_s 600: the budget
+                                                                # leaves room for the run in flight; every finished
+                                                                # record is in $OUT as soon as it lands)
     python tools/gpu_campaign.py --profile smoke --device cpu --budget-s 120   # its CPU test (tests/test_gpu_campaign.py)
 
 Cost estimates that decided what runs here (CPU, one thread, measured): GA-Ensemble at 5 x 2x2048 trains five
@@ -51,10 +53,27 @@ def specs(profile: str, seeds: int, task_kwargs: dict | None = None) -> list[Run
 def cuda_tests(timeout_s: float) -> dict:
     """Run the CUDA tests (pytest -k cuda) and return their exit code and last lines."""
     start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "pytest", "tests", "-k", "cuda", "-q", "-p", "no:cacheprovider",
-                           "--no-header", "-rs"], cwd=REPO, capture_output=True, text=True, timeout=timeout_s)
+    try:
+        proc = subprocess.run([sys.executable, "-m", "pytest", "tests", "-k", "cuda", "-q", "-p", "no:cacheprovider",
+                               "--no-header", "-rs"], cwd=REPO, capture_output=True, text=True, timeout=timeout_s)
+    except subprocess.TimeoutExpired as exc:
+        out = (exc.stdout or b"").decode() if isinstance(exc.stdout, bytes) else (exc.stdout or "")
+        return {"returncode": "timeout", "seconds": time.perf_counter() - start, "tail": out.splitlines()[-15:]}
     tail = (proc.stdout + proc.stderr).strip().splitlines()[-15:]
     return {"returncode": proc.returncode, "seconds": time.perf_counter() - start, "tail": tail}
+
+
+def _deliver(out: Path | None, store: RecordStore, path: Path | None, summary: dict) -> None:
+    """Copy one new record to ``out`` (keeping its path in the store) and rewrite the summary there, at once: a run
+    stopped by the machine's time limit loses only the run in flight."""
+    if out is None:
+        return
+    if path is not None:
+        dest = out / "records" / path.relative_to(store.root)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, dest)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "gpu_campaign.json").write_text(json.dumps(summary, indent=1))
 
 
 def main(argv=None) -> int:
@@ -74,7 +93,9 @@ def main(argv=None) -> int:
     if not args.skip_tests:
         summary["cuda_tests"] = cuda_tests(timeout_s=args.budget_s / 3)
         print("CUDA tests:", summary["cuda_tests"]["returncode"], *summary["cuda_tests"]["tail"][-2:], flush=True)
-    store, longest, new_paths = RecordStore(), 0.0, []
+    store, longest = RecordStore(), 0.0
+    out = Path(args.out) if args.out else None
+    _deliver(out, store, None, summary)
     for spec in specs(args.profile, args.seeds, json.loads(args.task_kwargs)):
         if store.has(spec):
             continue
@@ -87,26 +108,20 @@ def main(argv=None) -> int:
             record = run_spec(spec, store, device=args.device, progress=False)
         except Exception as exc:  # noqa: BLE001  (report and go on)
             summary["failures"].append({"spec": spec.as_dict(), "error": repr(exc)})
+            _deliver(out, store, None, summary)
             print("FAIL", spec.method, spec.seed, repr(exc), flush=True)
             continue
         seconds = time.perf_counter() - t0
         longest = max(longest, seconds)
-        new_paths.append(store.path(spec))
         summary["runs"].append({"relpath": spec.relpath, "seconds": seconds, "device": record["environment"]["device"],
                                 "norm_p100": record["result"]["norm_p100"]})
+        _deliver(out, store, store.path(spec), summary)
         print(f"ok {spec.method}{'+ignite' if spec.regularizer else ''} seed {spec.seed}: {seconds:.0f} s, "
               f"p100 {record['result']['norm_p100']:.3f} on {record['environment']['device']}", flush=True)
     summary["seconds"] = time.perf_counter() - start
-    if args.out:
-        out = Path(args.out)
-        for path in new_paths:
-            dest = out / "records" / path.relative_to(store.root)
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(path, dest)
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "gpu_campaign.json").write_text(json.dumps(summary, indent=1))
+    _deliver(out, store, None, summary)
     print(f"{len(summary['runs'])} runs, {len(summary['failures'])} failures, {summary['seconds']:.0f} s", flush=True)
-    tests_failed = summary.get("cuda_tests", {}).get("returncode", 0) not in (0, 5)
+    tests_failed = summary.get("cuda_tests", {}).get("returncode", 0) not in (0, 5)  # 5: no CUDA test collected
     return 1 if summary["failures"] or tests_failed else 0
 
 

@@ -10,7 +10,8 @@ The section holds the claims scoreboard's verdicts, GA and the other design-base
 (quick profile, 100th percentile, n and 95% intervals), the IGNITE gain summary (cells improved / worsened / no
 detectable change by the paired interval) and MATCH-OPT and PGS next to their published numbers, each linking to
 its notebook. Everything comes from stored records through :mod:`mbo_lib.reporting` (nothing is computed; the
-intervals are t-intervals at these n, no resampling), so the output is deterministic and a test
+intervals are t-intervals at these n and the claims' bootstraps are seeded; I5 and M3, fitted live, come from the
+executed notebooks/claims.ipynb), so the output is deterministic and a test
 (``tests/test_readme_results.py``) fails while the README is stale. Re-run this tool after records change.
 """
 from __future__ import annotations
@@ -59,8 +60,8 @@ def _stale_note(table) -> list[str]:
 
 # ------------------------------------------------------------------------------------------ parts
 def claims_part(store) -> list[str]:
-    """The claims scoreboard's verdicts (quick and paper settings, no live fitting: the 1-D toy claim I5 stays
-    "not computed" here; the notebook fits it)."""
+    """The claims scoreboard's verdicts (quick and paper settings) from the records; the live-fitted claims I5 and
+    M3 take the verdicts recorded by the committed, executed notebooks/claims.ipynb (nothing is fitted here)."""
     try:
         from mbo_lib.reporting import claims
     except ImportError:

@@ -19,6 +19,7 @@ os.environ.setdefault("MBO_PROGRESS", "0")
 os.environ.setdefault("MBO_THREADS", "1")  # one torch thread per worker process (the runner's thread policy reads it)
 
 from mbo_lib.experiments import RecordStore, RunSpec, run_spec  # noqa: E402
+from mbo_lib.errors import MBOError  # noqa: E402
 from mbo_lib.experiments.store import check_record, read_record  # noqa: E402
 
 
@@ -28,8 +29,12 @@ def stale_records(store: RecordStore, pattern: str, everything: bool = False) ->
         rel = str(path.relative_to(store.root))
         if not fnmatch.fnmatch(rel, pattern):
             continue
-        record = read_record(path)
-        spec = RunSpec.from_dict(record["spec"])
+        try:
+            record = read_record(path)
+            spec = RunSpec.from_dict(record["spec"])
+        except MBOError as exc:  # reported, not fatal: the store's own rules move such files aside when they run
+            print(f"skipping {rel}: {exc}", flush=True)
+            continue
         reason = check_record(record, spec)
         if everything and reason is None:
             reason = "asked to (--all: e.g. a cell whose records `mbo verify` found to differ)"
@@ -51,6 +56,7 @@ def main() -> int:
 
     torch.set_num_threads(1)
     store = RecordStore()
+    started = time.time()
     todo = stale_records(store, args.match, args.all)
     todo = todo[::-1] if args.reverse else todo
     print(f"{len(todo)} stale records", flush=True)
@@ -62,6 +68,8 @@ def main() -> int:
         start = time.perf_counter()
         if not args.all and store.has(spec):  # another worker made it meanwhile
             continue
+        if args.all and store.path(spec).exists() and store.path(spec).stat().st_mtime > started:
+            continue  # --all: another worker re-made it after this one started
         try:
             new = run_spec(spec, store, device="cpu", progress=False, force=args.all)
         except Exception as exc:  # noqa: BLE001  (report, go on)

@@ -82,7 +82,7 @@ class Record:
     timings: dict = field(default_factory=dict)
     environment: dict = field(default_factory=dict)
     task_info: dict = field(default_factory=dict)
-    method_version: str | None = None
+    method_version: int | None = None
 
     @classmethod
     def from_dict(cls, d: Mapping, source: str = "record") -> "Record":

@@ -142,19 +142,23 @@ def compute(specs: Sequence[RunSpec], store: RecordStore, workers: int = 2, devi
 
     Returns the :class:`~mbo_lib.experiments.executors.SweepResult` (failures are in ``.failed``, not raised).
     """
-    import torch
+    import os
 
+    from .. import threads
     from .executors import run_specs
 
     if workers > 1:
         return run_specs(specs, store, executor="local", workers=workers, device=device, torch_threads=1,
                          raise_on_error=False, progress=False)
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
+    before = os.environ.get(threads.ENV_THREADS)
+    os.environ[threads.ENV_THREADS] = "1"  # the runner's thread policy reads it (a set_num_threads would be undone)
     try:
         return run_specs(specs, store, executor="serial", device=device, raise_on_error=False, progress=False)
     finally:
-        torch.set_num_threads(threads)
+        if before is None:
+            os.environ.pop(threads.ENV_THREADS, None)
+        else:
+            os.environ[threads.ENV_THREADS] = before
 
 
 # ------------------------------------------------------------------------------------------ comparing

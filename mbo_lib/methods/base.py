@@ -314,7 +314,12 @@ class Method:
         """
         resolved = self.config(profile, overrides).to_dict()
         base = self.profiles[profile].to_dict()
-        return {k: resolved[k] for k in (overrides or {}) if resolved[k] != base[k]}
+        floats = {f.name for f in dataclasses.fields(self.config_class) if f.type in (float, "float")}
+
+        def canonical(k, v):  # alpha=0 and alpha=0.0 are one run: a number field's override is stored as a float
+            return float(v) if k in floats and isinstance(v, int) and not isinstance(v, bool) else v
+
+        return {k: canonical(k, resolved[k]) for k in (overrides or {}) if resolved[k] != base[k]}
 
     def check_task(self, task: Task) -> None:
         kind = "discrete" if task.is_discrete else "continuous"

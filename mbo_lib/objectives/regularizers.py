@@ -37,7 +37,11 @@ def canonical_regularizer(spec: dict) -> dict:
         if isinstance(v, bool) or isinstance(d, bool):
             return isinstance(v, bool) and isinstance(d, bool) and v == d
         return type(v) in (int, float, str) and type(d) in (int, float, str) and v == d
-    return {"name": spec["name"], **{k: v for k, v in spec.items() if k != "name" and not same(k, v)}}
+    def typed(k, v):  # epsilon=1 and epsilon=1.0 are one run: a float parameter is stored as a float
+        d = defaults.get(k)
+        return float(v) if isinstance(d, float) and isinstance(v, int) and not isinstance(v, bool) else v
+
+    return {"name": spec["name"], **{k: typed(k, v) for k, v in spec.items() if k != "name" and not same(k, v)}}
 
 
 def regularizer_factory(spec: dict) -> HookFactory:

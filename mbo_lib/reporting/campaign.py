@@ -6,8 +6,8 @@ shows whatever exists next to its quick rows, with ``n`` per cell, and never com
 :func:`load_paper` always loads with ``compute_missing=False``.
 
 A cell without records says why (:func:`cell_note`): ``"not yet run — campaign: see records/paper/PROGRESS.md"``
-when the campaign will run it (:data:`CAMPAIGN_CELLS`, a copy of ``tools/campaign.py``'s ``cells()`` that a test
-keeps equal to it; the library does not import ``tools/``), the GPU note with its cost estimate for the cells only
+when the campaign will run it (:data:`CAMPAIGN_CELLS`, the one definition of the campaign's cells: ``tools/campaign.py`` runs exactly
+these), the GPU note with its cost estimate for the cells only
 a GPU can afford (``tools/gpu_campaign.py``), and "not in the campaign" otherwise.
 
 Example:

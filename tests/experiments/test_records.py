@@ -68,6 +68,8 @@ def rewrite(store, spec, change):
      dict(overrides={"search_steps": 25, "lr": 0.5})),
     (dict(overrides={"hidden": (16, 16)}), dict(overrides={"hidden": [16, 16]})),
     (dict(regularizer="ignite"), dict(regularizer={"name": "ignite"})),
+    (dict(overrides={"lr": 1}), dict(overrides={"lr": 1.0})),  # an int in a number field
+    (dict(regularizer={"name": "ignite", "epsilon": 1}), dict(regularizer={"name": "ignite", "epsilon": 1.0})),
     (dict(regularizer={"name": "ignite", "epsilon": 0.1}), dict(regularizer={"name": "ignite"})),
 ])
 def test_every_spelling_of_a_run_has_one_key(spelling, canonical):
