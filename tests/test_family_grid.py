@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from mbo_lib.experiments.locks import take_lock
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -51,9 +53,9 @@ def test_run_skips_done_specs_and_exits_3_when_more_are_left(grid, tmp_path, mon
 def test_a_live_lock_is_respected_and_a_dead_one_taken_over(grid, tmp_path):
     lock = tmp_path / "x.lock"
     lock.write_text(str(os.getpid()))  # held by a live process (us)
-    assert not grid._take_lock(lock)
+    assert not take_lock(lock)
     lock.write_text("999999999")  # no such process
-    assert grid._take_lock(lock) and lock.read_text() == str(os.getpid())
+    assert take_lock(lock) and lock.read_text() == str(os.getpid())
 
 
 def test_progress_writes_the_table_into_the_store(grid, tmp_path, monkeypatch):

@@ -29,6 +29,7 @@ os.environ.setdefault("MBO_PROGRESS", "0")
 os.environ.setdefault("MBO_THREADS", "1")  # one torch thread per worker process (the runner's thread policy reads it)
 
 from mbo_lib.experiments import RecordStore, RunSpec, run_spec  # noqa: E402
+from mbo_lib.experiments.locks import take_lock  # noqa: E402
 from mbo_lib.methods.settings import settings_overrides  # noqa: E402
 from mbo_lib.reporting.campaign import CAMPAIGN_CELLS  # noqa: E402
 
@@ -131,24 +132,6 @@ def progress_table(selected: list[Cell], store: RecordStore) -> str:
     return head + "\n".join(rows) + f"\n| **total** | | | | | | **{spent_total:.2f}** | **{left_total:.2f}** |\n"
 
 
-def _take_lock(lock: Path) -> bool:
-    """Create ``lock`` holding our pid; a lock left by a dead process is taken over."""
-    try:
-        fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-    except FileExistsError:
-        try:
-            os.kill(int(lock.read_text() or "0"), 0)
-            return False  # its owner is alive
-        except (ProcessLookupError, ValueError):
-            lock.unlink(missing_ok=True)
-            return _take_lock(lock)
-        except PermissionError:
-            return False
-    with os.fdopen(fd, "w") as f:
-        f.write(str(os.getpid()))
-    return True
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--run", action="store_true", help="run missing specs")
@@ -183,7 +166,7 @@ def main() -> int:
         failed = lock.with_suffix(".failed")  # one line per failed attempt: a spec that fails twice is left out
         if failed.exists() and len(failed.read_text().splitlines()) >= MAX_FAILURES:
             continue
-        if not _take_lock(lock):
+        if not take_lock(lock):
             continue
         start = time.perf_counter()
         try:

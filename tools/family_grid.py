@@ -29,27 +29,10 @@ os.environ.setdefault("MBO_THREADS", "1")  # one torch thread per worker process
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout's mbo_lib, not another install
 
 from mbo_lib.experiments import RecordStore, run_spec  # noqa: E402
+from mbo_lib.experiments.locks import take_lock  # noqa: E402
 from mbo_lib.reporting import family  # noqa: E402
 
 PROGRESS = "FAMILY_PROGRESS.md"
-
-
-def _take_lock(lock: Path) -> bool:
-    """Create ``lock`` holding our pid; a lock left by a dead process is taken over."""
-    try:
-        fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-    except FileExistsError:
-        try:
-            os.kill(int(lock.read_text() or "0"), 0)
-            return False  # its owner is alive
-        except (ProcessLookupError, ValueError):
-            lock.unlink(missing_ok=True)
-            return _take_lock(lock)
-        except PermissionError:
-            return False
-    with os.fdopen(fd, "w") as f:
-        f.write(str(os.getpid()))
-    return True
 
 
 def _label(spec) -> str:
@@ -71,7 +54,7 @@ def run(specs, store: RecordStore, max_runs: int, locks: Path, log: Path) -> int
         if ran >= max_runs:
             return 3
         lock = locks / f"{spec.key}.lock"
-        if not _take_lock(lock):
+        if not take_lock(lock):
             continue
         start = time.perf_counter()
         try:
