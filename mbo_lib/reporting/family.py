@@ -335,6 +335,10 @@ SUMMARY_COLUMNS = ["claim", "statement", "notebook", "tasks", "settings", "n", "
                    "n_seeds", "sign_p", "wilcoxon_p"]
 
 
+def _factors(k: int) -> str:
+    return f"{k} factor" if k == 1 else f"{k} factors"
+
+
 def _pval(x: float) -> str:
     return "—" if x is None or np.isnan(x) else f"{x:.3g}"
 
@@ -379,9 +383,10 @@ def family_summary(records: Iterable, factors: Sequence[str] | None = None, seed
     for method in IGNITE_METHODS:
         a = ignite_aggregate(frame, method, factors, seeds, reps)
         st = (f"IQM of per-seed gains {a['iqm_gain']:+.2f}% over {a['n_factors']} factors; P(with > plain) "
-              f"{a['p_improve']:.3f}; {a['n_improve']} factors improve / {a['n_worsen']} worsen (paired 95% CI); "
+              f"{a['p_improve']:.3f}; {_factors(a['n_improve'])} improve / {a['n_worsen']} worsen (paired 95% CI); "
               f"sign test p = {_pval(a['sign_test']['pvalue'])}, Wilcoxon p = {_pval(a['wilcoxon']['pvalue'])}")
-        rows.append(_row("I1", f"IGNITE improves {method}'s 100th-percentile score across the TF-Bind-8 family",
+        whose = method + ("'" if method.endswith("s") else "'s")
+        rows.append(_row("I1", f"IGNITE improves {whose} 100th-percentile score across the TF-Bind-8 family",
                          f"{method}+IGNITE vs {method}", len(factors), settings, a, a["iqm_gain"], a["iqm_low"],
                          a["iqm_high"], 0.0, st, "% (IQM gain)"))
     m = matchopt_aggregate(frame, factors, seeds, reps)
@@ -392,6 +397,60 @@ def family_summary(records: Iterable, factors: Sequence[str] | None = None, seed
                      "family grid tests)", "MATCH-OPT vs GA", len(factors), settings, m, m["p_improve"], m["p_low"],
                      m["p_high"], 0.5, st, " (P(improvement))"))
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+
+
+def reference_comparison(frame: pd.DataFrame, factors: Sequence[str], reference: str = DEFAULT_FACTOR,
+                         seeds: Sequence[int] = SEEDS, reps: int = N_BOOT) -> pd.DataFrame:
+    """The papers' own factor next to the family: per comparison (IGNITE on GA, on COMs; MATCH-OPT vs GA), the
+    ``reference`` factor's effect with its interval, the family's aggregate, and where the reference falls among the
+    family's factors.
+
+    Args:
+        frame: :func:`family_frame` of the family's records **and** the reference factor's (its runs have the same
+            specs as the family's, the factor being the task's default).
+        factors: the family (the reference is not one of them).
+        reference: the factor the papers report (SIX6_REF_R1).
+
+    Returns:
+        one row per comparison: ``comparison``; ``reference`` (the reference factor's gain % with its paired 95%
+        interval, or P(MATCH-OPT > GA) and the difference of the means), ``reference n``; ``family`` (IQM of per-seed
+        gains or P(improvement), bootstrap 95% interval, as :func:`aggregate_table`); ``family median`` (the median
+        factor's mean gain / difference); ``factors below reference`` ("k of m": family factors whose mean gain /
+        difference is lower than the reference's; ties count half); numeric ``ref_point``, ``below``, ``m``.
+    """
+    rows = []
+    for method in IGNITE_METHODS:
+        ref = factor_gains(frame, method, [reference]).iloc[0]
+        agg = ignite_aggregate(frame, method, factors, seeds, reps)
+        fam_g = agg["gains"]
+        fam_g = fam_g[fam_g.n >= MIN_SEEDS].gain.to_numpy(float)
+        rows.append(_reference_row(f"{method}+IGNITE vs {method}",
+                                   f"{_pct(ref.gain)} {_pct_ci(ref.gain_low, ref.gain_high)}" if ref.n else "—",
+                                   int(ref.n), ref.gain if ref.n else np.nan,
+                                   f"IQM {_pct(agg['iqm_gain'])} {_pct_ci(agg['iqm_low'], agg['iqm_high'])}",
+                                   fam_g, _pct))
+    ref = factor_means(frame, [reference]).iloc[0]
+    agg = matchopt_aggregate(frame, factors, seeds, reps)
+    m = agg["means"]
+    fam_d = m[(m["MATCH-OPT_n"] >= MIN_SEEDS) & (m["GA_n"] >= MIN_SEEDS)]["diff"].to_numpy(float)
+    n_ref = int(min(ref["MATCH-OPT_n"], ref["GA_n"]))
+    rows.append(_reference_row(
+        "MATCH-OPT vs GA",
+        f"P = {ref.p_improve:.3f}, difference {ref['diff']:+.3f}" if n_ref else "—", n_ref,
+        ref["diff"] if n_ref else np.nan,
+        f"P = {agg['p_improve']:.3f} {stats.fmt_ci(agg['p_low'], agg['p_high'])}", fam_d,
+        lambda x: "—" if np.isnan(x) else f"{x:+.3f}"))
+    return pd.DataFrame(rows)
+
+
+def _reference_row(comparison, ref_text, ref_n, ref_point, family_text, family_values, fmt) -> dict:
+    m = len(family_values)
+    below = (float((family_values < ref_point).sum() + 0.5 * (family_values == ref_point).sum())
+             if m and not np.isnan(ref_point) else np.nan)
+    return {"comparison": comparison, "reference": ref_text, "reference n": ref_n, "family": family_text,
+            "family median": fmt(float(np.median(family_values))) if m else "—",
+            "factors below reference": "—" if np.isnan(below) else f"{below:g} of {m}",
+            "ref_point": ref_point, "below": below, "m": m}
 
 
 # ------------------------------------------------------------------------------------------------ display

@@ -109,6 +109,24 @@ fam.aggregate_table(aggs)
 fig = fam.plot_forest(gains, means)
 
 # %% [markdown]
+# ## The papers' factor, SIX6_REF_R1, next to the family
+# The same five arms on SIX6_REF_R1 (the default TF-Bind-8 task, the runs of the main tables: same profile and
+# seeds), its effect with its interval, the family's aggregate, and how many of the family's factors have a lower
+# mean gain (IGNITE) or mean difference (MATCH-OPT − GA) than SIX6_REF_R1 (ties count half): is the papers' factor
+# typical of the family, or an outlier?
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+ref_specs = fam.family_specs([fam.DEFAULT_FACTOR], seeds, profile, task_kwargs=task_kwargs)
+ref_records = rep.load_records(ref_specs, compute_missing, dev)
+print(f"{len(ref_records)} of {len(ref_specs)} SIX6_REF_R1 runs present")
+
+# %% tags=["report"]
+# NBVAL_CHECK_OUTPUT
+reference = fam.reference_comparison(fam.family_frame(records + ref_records), factors, seeds=seeds)
+reference.drop(columns=["ref_point", "below", "m"]).set_index("comparison")
+
+# %% [markdown]
 # ## Claim rows
 # The rows the claims scoreboard takes (`mbo_lib.reporting.family.family_summary`): **holds** when the aggregate's
 # bootstrap interval lies on the claimed side (IQM gain > 0; P(improvement) > 0.5) and the Wilcoxon test over

@@ -185,6 +185,29 @@ def test_iqm_of_gains_and_probability_of_improvement_are_those_of_the_stats_modu
     assert table.loc["MATCH-OPT vs GA", "P(improvement)"] == "0.500"  # identical scores: every pair ties
 
 
+def test_reference_factor_is_placed_among_the_family():
+    # family: IGNITE gain on factor j = 1% * (j + 1) for GA (8 factors: 1..8%); MATCH-OPT = GA + 0.01 * (j - 3)
+    records = family_records(lambda j, s: 0.01 * (j + 1), lambda j, s: 0.01 * (j - 3))
+    # the reference factor: GA gain 4.5% (above 4 of the 8 factors), COMs gain 20% (above all), MATCH-OPT - GA = 0
+    for s in SEEDS:
+        records += [rec("GA", "SIX6_REF_R1", s, 0.6), rec("GA", "SIX6_REF_R1", s, 0.6 * 1.045, IG),
+                    rec("COMs", "SIX6_REF_R1", s, 0.5), rec("COMs", "SIX6_REF_R1", s, 0.6, IG),
+                    rec("MATCH-OPT", "SIX6_REF_R1", s, 0.6)]
+    out = fam.reference_comparison(fam.family_frame(records), FACTORS, seeds=SEEDS, reps=50).set_index("comparison")
+    assert list(out.index) == ["GA+IGNITE vs GA", "COMs+IGNITE vs COMs", "MATCH-OPT vs GA"]
+    assert out.loc["GA+IGNITE vs GA", "ref_point"] == pytest.approx(4.5)
+    assert out.loc["GA+IGNITE vs GA", "factors below reference"] == "4 of 8"
+    assert out.loc["COMs+IGNITE vs COMs", "ref_point"] == pytest.approx(20.0)
+    assert out.loc["COMs+IGNITE vs COMs", "below"] == 8 and out.loc["GA+IGNITE vs GA", "reference n"] == 4
+    assert out.loc["GA+IGNITE vs GA", "family median"] == "+4.50%"  # median of 1..8 %
+    # MATCH-OPT - GA on the family: 0.01 * (j - 3) = -0.03 .. +0.04; 0 ties with factor 3 (counted half)
+    assert out.loc["MATCH-OPT vs GA", "below"] == pytest.approx(3.5)
+    assert out.loc["MATCH-OPT vs GA", "reference"].startswith("P = 0.500")
+    # no reference runs: "—", no rank
+    bare = fam.reference_comparison(fam.family_frame(family_records(noise, noise)), FACTORS, seeds=SEEDS, reps=50)
+    assert list(bare["factors below reference"]) == ["—"] * 3 and list(bare["reference n"]) == [0, 0, 0]
+
+
 def test_forest_plot_has_a_panel_per_comparison():
     import matplotlib
 
