@@ -2,8 +2,10 @@
 
 1. Runs the CUDA tests (every test whose name mentions cuda; they are skipped on machines without CUDA).
 2. Runs the cells the CPU cannot afford, TF-Bind-8 at the ``paper`` profile with IGNITE's settings, seed by seed:
-   GA-Ensemble-Mean and GA-Ensemble-Min (plain and IGNITE, paired seeds), then PGS (plain), until the time budget
-   would be exceeded (a run is started only if the elapsed time plus the longest run so far fits the budget).
+   GA-Ensemble-Mean and GA-Ensemble-Min (plain and IGNITE, paired seeds; the two share one training per seed and
+   regularizer, :func:`mbo_lib.experiments.run_shared`, so a Mean/Min pair costs about one run), then PGS (plain),
+   until the time budget would be exceeded (a unit, a pair or a single run, is started only if the elapsed time
+   plus the longest unit so far fits the budget).
 3. Writes the new records into the record store (``MBO_RECORDS_DIR`` or ``records/``); records say their device
    (``environment.device``, ``environment.device_name``). With ``--out DIR`` it also copies them there, keeping
    their relative paths (on the device tool: ``--out $OUT``), and writes ``DIR/gpu_campaign.json`` (what ran, how
@@ -17,7 +19,8 @@ Usage:
 
 Cost estimates that decided what runs here (CPU, one thread, measured): GA-Ensemble at 5 x 2x2048 trains five
 paper-size GA surrogates (~30 CPU-minutes each on TF-Bind-8, 3x that with IGNITE); PGS at the paper profile runs
-401k CQL steps per p (about 80 CPU-hours). Neither fits a CPU session; on one GPU a GA-Ensemble pair takes minutes.
+401k CQL steps per p (about 80 CPU-hours). Neither fits a CPU session; on one GPU a GA-Ensemble pair takes minutes
+(trained once for Mean and Min: half the training of two separate runs).
 """
 from __future__ import annotations
 
@@ -34,18 +37,21 @@ os.environ.setdefault("MBO_PROGRESS", "0")
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from mbo_lib.experiments import RecordStore, RunSpec, run_spec  # noqa: E402
+from mbo_lib.experiments import RecordStore, RunSpec, run_shared, run_spec  # noqa: E402
+from mbo_lib.experiments.runner import shared_groups  # noqa: E402
 
 TASK = "TFBind8-Exact-v0"
 IGNITE = {"name": "ignite"}
 
 
 def specs(profile: str, seeds: int, task_kwargs: dict | None = None) -> list[RunSpec]:
-    """Seed-major: GA-Ensemble-Mean/-Min plain and with IGNITE (paired), then PGS, for seeds 0..seeds-1."""
+    """Seed-major: GA-Ensemble-Mean and -Min plain, then both with IGNITE (paired seeds; each Mean/Min pair trains
+    one ensemble, :func:`mbo_lib.experiments.run_shared`), then PGS, for seeds 0..seeds-1."""
     out = []
     for seed in range(seeds):
-        for method in ("GA-Ensemble-Mean", "GA-Ensemble-Min"):
-            out += [RunSpec(TASK, method, profile, seed, regularizer=reg, task_kwargs=task_kwargs or {}) for reg in ({}, IGNITE)]
+        for reg in ({}, IGNITE):
+            out += [RunSpec(TASK, method, profile, seed, regularizer=reg, task_kwargs=task_kwargs or {})
+                    for method in ("GA-Ensemble-Mean", "GA-Ensemble-Min")]
     out += [RunSpec(TASK, "PGS", profile, seed, task_kwargs=task_kwargs or {}) for seed in range(seeds)]
     return out
 
@@ -96,28 +102,37 @@ def main(argv=None) -> int:
     store, longest = RecordStore(), 0.0
     out = Path(args.out) if args.out else None
     _deliver(out, store, None, summary)
-    for spec in specs(args.profile, args.seeds, json.loads(args.task_kwargs)):
-        if store.has(spec):
-            continue
+    todo = [s for s in specs(args.profile, args.seeds, json.loads(args.task_kwargs)) if not store.has(s)]
+    for group in shared_groups(todo):  # a GA-Ensemble-Mean/-Min pair is one unit: one training, two searches
         elapsed = time.perf_counter() - start
-        if elapsed + longest > args.budget_s:
-            summary["stopped"] = f"budget: {elapsed:.0f} s elapsed, longest run {longest:.0f} s"
+        if longest and elapsed + longest > args.budget_s:  # the first unit starts: nothing is measured yet
+            summary["stopped"] = f"budget: {elapsed:.0f} s elapsed, longest unit {longest:.0f} s"
             break
         t0 = time.perf_counter()
         try:
-            record = run_spec(spec, store, device=args.device, progress=False)
-        except Exception as exc:  # noqa: BLE001  (report and go on)
-            summary["failures"].append({"spec": spec.as_dict(), "error": repr(exc)})
+            if len(group) > 1:
+                records = run_shared(group, store, device=args.device, progress=False)
+            else:
+                records = [run_spec(group[0], store, device=args.device, progress=False)]
+        except Exception as exc:  # noqa: BLE001  (report and go on; a pair's finished first record is kept)
+            summary["failures"].append({"specs": [s.as_dict() for s in group], "error": repr(exc)})
+            for s in group:
+                if store.has(s):
+                    _deliver(out, store, store.path(s), summary)
             _deliver(out, store, None, summary)
-            print("FAIL", spec.method, spec.seed, repr(exc), flush=True)
+            print("FAIL", "/".join(s.method for s in group), group[0].seed, repr(exc), flush=True)
             continue
         seconds = time.perf_counter() - t0
         longest = max(longest, seconds)
-        summary["runs"].append({"relpath": spec.relpath, "seconds": seconds, "device": record["environment"]["device"],
-                                "norm_p100": record["result"]["norm_p100"]})
-        _deliver(out, store, store.path(spec), summary)
-        print(f"ok {spec.method}{'+ignite' if spec.regularizer else ''} seed {spec.seed}: {seconds:.0f} s, "
-              f"p100 {record['result']['norm_p100']:.3f} on {record['environment']['device']}", flush=True)
+        for spec, record in zip(group, records):
+            summary["runs"].append({"relpath": spec.relpath, "seconds": record["timings"]["total_seconds"],
+                                    "device": record["environment"]["device"],
+                                    "norm_p100": record["result"]["norm_p100"],
+                                    "training_shared_with": record["extras"].get("training_shared_with")})
+            _deliver(out, store, store.path(spec), summary)
+            print(f"ok {spec.method}{'+ignite' if spec.regularizer else ''} seed {spec.seed}: "
+                  f"{record['timings']['total_seconds']:.0f} s, p100 {record['result']['norm_p100']:.3f} on "
+                  f"{record['environment']['device']}", flush=True)
     summary["seconds"] = time.perf_counter() - start
     _deliver(out, store, None, summary)
     print(f"{len(summary['runs'])} runs, {len(summary['failures'])} failures, {summary['seconds']:.0f} s", flush=True)

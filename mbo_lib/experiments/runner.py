@@ -93,8 +93,12 @@ def regularizer_hooks(spec: RunSpec):
     return regularizer_factory(spec.regularizer)
 
 
-def execute(spec: RunSpec, device="auto", progress: bool | None = None) -> tuple[dict, object]:
-    """Run one spec without touching the store. Returns ``(record, MethodOutput)``."""
+def execute(spec: RunSpec, device="auto", progress: bool | None = None, method_run=None) -> tuple[dict, object]:
+    """Run one spec without touching the store. Returns ``(record, MethodOutput)``.
+
+    ``method_run`` (internal, for :func:`run_shared`): a callable with ``Method.run``'s signature
+    ``(method, task, config, *, seed, device, progress, hooks) -> MethodOutput`` used instead of ``method.run``.
+    """
     method = get_method(spec.method)
     config = method.config(spec.profile, spec.overrides)
     hp = config.to_dict()  # what the record stores (= method.hyperparameters(spec.profile, spec.overrides))
@@ -106,7 +110,8 @@ def execute(spec: RunSpec, device="auto", progress: bool | None = None) -> tuple
     t_task = time.perf_counter()
     np.random.seed(spec.seed)  # libraries that draw from NumPy's global RNG (cma, sklearn) stay reproducible
     torch.manual_seed(spec.seed)
-    output = method.run(task, config, seed=spec.seed, device=device, progress=progress, hooks=regularizer_hooks(spec))
+    run = method_run or (lambda m, *a, **k: m.run(*a, **k))
+    output = run(method, task, config, seed=spec.seed, device=device, progress=progress, hooks=regularizer_hooks(spec))
     t_method = time.perf_counter()
     result = score_candidates(task, output.designs)
     sharpness = surrogate_gradient_norm(output, device)
@@ -159,15 +164,103 @@ def run_spec(spec: RunSpec, store: RecordStore | None = None, device="auto", pro
     return record
 
 
+def shares_training(a: RunSpec, b: RunSpec) -> bool:
+    """Whether ``a`` and ``b`` train the same surrogate: two different methods of one ``training_group`` (e.g.
+    GA-Ensemble-Mean and -Min) with the same task, task kwargs, seed, profile, regularizer and resolved
+    hyperparameters."""
+    ma, mb = get_method(a.method), get_method(b.method)
+    return (ma.training_group is not None and ma.training_group == mb.training_group and ma.name != mb.name
+            and (a.task, a.seed, a.profile) == (b.task, b.seed, b.profile)
+            and json.dumps(a.task_kwargs, sort_keys=True) == json.dumps(b.task_kwargs, sort_keys=True)
+            and json.dumps(a.regularizer, sort_keys=True) == json.dumps(b.regularizer, sort_keys=True)
+            and ma.hyperparameters(a.profile, a.overrides) == mb.hyperparameters(b.profile, b.overrides))
+
+
+def run_shared(specs: Sequence[RunSpec], store: RecordStore | None = None, device="auto",
+               progress: bool | None = None) -> list[dict]:
+    """Train once, search several times: run ``specs`` (which pairwise :func:`shares_training`) with one training.
+
+    The first spec is run normally except that its trained surrogate is kept; each further spec's method searches on
+    that surrogate (``Method.search``). The search of GA-Ensemble-Mean/-Min draws no random numbers, so each record
+    equals the one a separate run would make (``python -m mbo_lib verify`` checks it); its ``extras`` name the run
+    whose training it used (``training_shared_with``: that record's key) and its ``timings`` are its own (search and
+    scoring only). Specs that already have a reusable record are loaded, not recomputed (when the first has one, the
+    others are run separately).
+
+    Raises:
+        InvalidInputError: the specs do not share their training.
+        RecordStoreError: as :func:`run_spec`.
+    """
+    from ..errors import InvalidInputError
+
+    store = store or RecordStore()
+    specs = list(specs)
+    for other in specs[1:]:
+        if not shares_training(specs[0], other):
+            raise InvalidInputError(f"run_shared: {specs[0].method} and {other.method} on {other.task} (seed "
+                                    f"{other.seed}) do not train the same surrogate; run them separately")
+    first = store.load(specs[0])
+    if first is not None:
+        return [first] + [run_spec(s, store, device=device, progress=progress) for s in specs[1:]]
+    store.discard_unusable(specs[0])
+    for s in specs:
+        store.ensure_writable(s)
+    trained = {}
+
+    def train_then_search(method, task, config, *, seed, device, progress, hooks):
+        trained["value"] = method.train(task, config, seed=seed, device=device, progress=progress, hooks=hooks)
+        return method.search(task, config, trained["value"], device=device)
+
+    def search_only(method, task, config, *, seed, device, progress, hooks):
+        out = method.search(task, config, trained["value"], device=device)
+        out.extras["training_shared_with"] = specs[0].key
+        return out
+
+    record, _ = execute(specs[0], device=device, progress=progress, method_run=train_then_search)
+    store.save(specs[0], record)
+    out = [record]
+    for s in specs[1:]:
+        existing = store.load(s)
+        if existing is None:
+            store.discard_unusable(s)
+            existing, _ = execute(s, device=device, progress=progress, method_run=search_only)
+            store.save(s, existing)
+        out.append(existing)
+    return out
+
+
+def shared_groups(specs: Sequence[RunSpec]) -> list[list[RunSpec]]:
+    """``specs`` in their order, grouped: specs that :func:`shares_training` with an earlier one join its group
+    (each group has one spec per method); every other spec is a group of one."""
+    groups: list[list[RunSpec]] = []
+    for s in specs:
+        home = next((g for g in groups if all(s.method != o.method for o in g) and shares_training(g[0], s)), None)
+        if home is None:
+            groups.append([s])
+        else:
+            home.append(s)
+    return groups
+
+
 def run_grid(specs: Sequence[RunSpec], store: RecordStore | None = None, device="auto", progress: bool | None = None,
              force: bool = False) -> list[dict]:
-    """Run every spec in this process, one after another, skipping finished ones; a progress bar over runs."""
+    """Run every spec in this process, one after another, skipping finished ones; a progress bar over runs.
+
+    Missing runs that share their training (GA-Ensemble-Mean and -Min with the same settings) are trained once
+    (:func:`run_shared`), unless ``force``."""
     store = store or RecordStore()
     todo = specs if force else store.missing(specs)
-    bar = tqdm(todo, desc="runs", disable=not progress_enabled(progress) or not todo)
-    for spec in bar:
-        bar.set_postfix_str(f"{spec.method} {spec.task} seed {spec.seed}")
-        run_spec(spec, store, device=device, progress=False if progress is None else progress, force=force)
+    groups = [[s] for s in todo] if force else shared_groups(todo)
+    bar = tqdm(total=len(todo), desc="runs", disable=not progress_enabled(progress) or not todo)
+    for group in groups:
+        bar.set_postfix_str(f"{'/'.join(s.method for s in group)} {group[0].task} seed {group[0].seed}")
+        inner = False if progress is None else progress
+        if len(group) > 1:
+            run_shared(group, store, device=device, progress=inner)
+        else:
+            run_spec(group[0], store, device=device, progress=inner, force=force)
+        bar.update(len(group))
+    bar.close()
     return store.records(specs)
 
 

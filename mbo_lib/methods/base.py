@@ -271,6 +271,10 @@ class Method:
         config_class: the method's :class:`MethodConfig` subclass.
         profiles: ``{"smoke": config, "quick": config, "paper": config}``, instances of ``config_class``.
         version: bumped when the method's behaviour changes without a config field (records store it).
+        training_group: methods of one group train the same surrogate from the same hyperparameters and differ only
+            in the search (GA-Ensemble-Mean and -Min). A method with a group implements ``train`` and ``search``
+            (``run`` = ``search(train(...))``), so :func:`mbo_lib.experiments.runner.run_shared` can train once and
+            search twice; ``None`` (the default): no sharing.
     """
 
     name: str = ""
@@ -278,6 +282,7 @@ class Method:
     config_class: type[MethodConfig] = MethodConfig
     profiles: dict[str, MethodConfig] = {}
     version: int = 1
+    training_group: str | None = None
 
     @property
     def legacy_defaults(self) -> dict:

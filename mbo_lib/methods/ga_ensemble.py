@@ -49,6 +49,7 @@ import math
 from dataclasses import dataclass
 from typing import ClassVar
 
+import numpy as np
 import torch
 
 from ..design_space import DesignSpace
@@ -101,10 +102,24 @@ def _profiles(cls: type[GAEnsembleConfig]) -> dict[str, GAEnsembleConfig]:
     }
 
 
+@dataclass
+class TrainedEnsemble:
+    """What :meth:`_GAEnsemble.train` hands to :meth:`_GAEnsemble.search`: the design space, the encoded data, the
+    trained members and their logs. GA-Ensemble-Mean and -Min with the same hyperparameters, task and seed train
+    the same ensemble (the reduction enters only the search), so one training can serve both searches."""
+
+    space: DesignSpace
+    x: np.ndarray
+    ensemble: object
+    logs: list
+
+
 class _GAEnsemble(Method):
     reduction = "mean"
+    training_group = "GA-Ensemble"
 
-    def run(self, task, config: GAEnsembleConfig, *, seed, device, progress=None, hooks=no_hooks) -> MethodOutput:
+    def train(self, task, config: GAEnsembleConfig, *, seed, device, progress=None, hooks=no_hooks) -> TrainedEnsemble:
+        """Step 1: train the ``num_members`` members (each on its bootstrap resample)."""
         space = DesignSpace(task, normalize_x=True, normalize_y=True)
         x, y = space.encode(task.x), space.encode_y(task.y)
         train_config = TrainConfig(epochs=config.epochs, batch_size=config.batch_size, lr=config.lr,
@@ -113,15 +128,24 @@ class _GAEnsemble(Method):
                                                        config.negative_slope), config.init)
         ensemble, logs = train_ensemble(make_model, config.num_members, x, y, gaussian_nll, train_config, seed=seed,
                                         hooks=hooks, bootstrap=config.bootstrap, device=device, progress=progress,
-                                        desc=f"{self.name} {task.task_id}")
+                                        desc=f"{self.training_group} {task.task_id}")
+        return TrainedEnsemble(space, x, ensemble, logs)
+
+    def search(self, task, config: GAEnsembleConfig, trained: TrainedEnsemble, *, device) -> MethodOutput:
+        """Steps 2-3: gradient ascent on the members' mean (or min) from the top designs; no randomness."""
+        space, x, ensemble = trained.space, trained.x, trained.ensemble
         x0 = torch.as_tensor(x[space.top_k(config.num_candidates)], device=device)
         lr = config.lr_scale * math.sqrt(space.dim)
         final, snaps = gradient_ascent(ensemble_objective(ensemble, self.reduction), x0, lr, config.search_steps,
                                        record_at=config.record_steps)
         decode = lambda z: space.decode(z.cpu().numpy())  # noqa: E731
-        return MethodOutput(designs=decode(final), steps={k: decode(v) for k, v in snaps.items()}, train_logs=logs,
-                            extras={"search_lr": lr, "reduction": self.reduction}, surrogate=ensemble,
-                            candidate_inputs=final.cpu().numpy())
+        return MethodOutput(designs=decode(final), steps={k: decode(v) for k, v in snaps.items()},
+                            train_logs=trained.logs, extras={"search_lr": lr, "reduction": self.reduction},
+                            surrogate=ensemble, candidate_inputs=final.cpu().numpy())
+
+    def run(self, task, config: GAEnsembleConfig, *, seed, device, progress=None, hooks=no_hooks) -> MethodOutput:
+        trained = self.train(task, config, seed=seed, device=device, progress=progress, hooks=hooks)
+        return self.search(task, config, trained, device=device)
 
 
 @register
