@@ -22,6 +22,10 @@ from mbo_lib.experiments import RecordStore, RunSpec, execute, run_shared
 COMPARED = ("result", "curve", "surrogate_grad_norm_on_candidates", "train")
 
 
+def per_record(records) -> str:
+    return ", ".join("%.1f s" % r["timings"]["cpu_seconds"] for r in records)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--task", default="TFBind8-Exact-v0")
@@ -53,8 +57,8 @@ def main() -> None:
         f"| shared (one training, `run_shared`) | {cpu_shared:.1f} | {cpu_shared / cpu_separate:.2f} |",
         "",
         f"Records identical (result, curve, sharpness on candidates, training logs): **{same}**.",
-        f"Per record, separate: {', '.join(f'{r['timings']['cpu_seconds']:.1f} s' for r in separate)}; shared: "
-        f"{', '.join(f'{r['timings']['cpu_seconds']:.1f} s' for r in shared)} (the second searches the first's ensemble).",
+        f"Per record, separate: {per_record(separate)}; shared: {per_record(shared)} (the second searches the "
+        "first's ensemble).",
         "",
     ]
     text = "\n".join(lines)
