@@ -44,7 +44,8 @@ QUICK_LABELS = ("smoke", "quick")  # labels whose rows come from a notebook's ow
 # baselines_table notebook's measurement). Keys: method names.
 GPU_NOTES = {
     "GA-Ensemble-Mean": "GPU work: tools/gpu_campaign.py (five 2 x 2048 GA surrogates, ~30 CPU-minutes each on "
-                        "TF-Bind-8, 3x that with IGNITE: ~2.5 / ~7.5 CPU-hours per seed; minutes on a GPU)",
+                        "TF-Bind-8, 3x that with IGNITE: ~2.5 / ~7.5 CPU-hours per seed for -Mean and -Min together, which "
+                        "share one training; minutes on a GPU)",
     "PGS": "GPU work: tools/gpu_campaign.py (401k CQL steps per p: about 80 CPU-hours per seed)",
     "MINs": "GPU work: tools/gpu_campaign.py does not run it yet (paper-size GAN; no CPU cost measured)",
 }
