@@ -77,7 +77,13 @@ def test_gpu_campaign_starts_a_unit_only_if_the_longest_so_far_fits(tmp_path, mo
             path.write_text(json.dumps(r))
         return records
 
-    monkeypatch.setattr(gc, "run_shared", lambda group, *a, **k: fake_unit(group))
+    def fake_shared(group, *a, on_record=None, **k):
+        records = fake_unit(group)
+        for spec, record in zip(group, records):
+            on_record(spec, record)
+        return records
+
+    monkeypatch.setattr(gc, "run_shared", fake_shared)
     monkeypatch.setattr(gc, "run_spec", lambda spec, *a, **k: fake_unit([spec])[0])
     assert gc.main(["--profile", "smoke", "--device", "cpu", "--seeds", "1", "--skip-tests", "--budget-s",
                     str(budget), "--out", str(tmp_path / "out")]) == 0

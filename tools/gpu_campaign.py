@@ -109,22 +109,8 @@ def main(argv=None) -> int:
             summary["stopped"] = f"budget: {elapsed:.0f} s elapsed, longest unit {longest:.0f} s"
             break
         t0 = time.perf_counter()
-        try:
-            if len(group) > 1:
-                records = run_shared(group, store, device=args.device, progress=False)
-            else:
-                records = [run_spec(group[0], store, device=args.device, progress=False)]
-        except Exception as exc:  # noqa: BLE001  (report and go on; a pair's finished first record is kept)
-            summary["failures"].append({"specs": [s.as_dict() for s in group], "error": repr(exc)})
-            for s in group:
-                if store.has(s):
-                    _deliver(out, store, store.path(s), summary)
-            _deliver(out, store, None, summary)
-            print("FAIL", "/".join(s.method for s in group), group[0].seed, repr(exc), flush=True)
-            continue
-        seconds = time.perf_counter() - t0
-        longest = max(longest, seconds)
-        for spec, record in zip(group, records):
+
+        def landed(spec, record):  # each record is copied to --out as soon as it is saved (a pair's first too)
             summary["runs"].append({"relpath": spec.relpath, "seconds": record["timings"]["total_seconds"],
                                     "device": record["environment"]["device"],
                                     "norm_p100": record["result"]["norm_p100"],
@@ -133,6 +119,18 @@ def main(argv=None) -> int:
             print(f"ok {spec.method}{'+ignite' if spec.regularizer else ''} seed {spec.seed}: "
                   f"{record['timings']['total_seconds']:.0f} s, p100 {record['result']['norm_p100']:.3f} on "
                   f"{record['environment']['device']}", flush=True)
+
+        try:
+            if len(group) > 1:
+                run_shared(group, store, device=args.device, progress=False, on_record=landed)
+            else:
+                landed(group[0], run_spec(group[0], store, device=args.device, progress=False))
+        except Exception as exc:  # noqa: BLE001  (report and go on; a pair's delivered first record is kept)
+            summary["failures"].append({"specs": [s.as_dict() for s in group], "error": repr(exc)})
+            _deliver(out, store, None, summary)
+            print("FAIL", "/".join(s.method for s in group), group[0].seed, repr(exc), flush=True)
+            continue
+        longest = max(longest, time.perf_counter() - t0)
     summary["seconds"] = time.perf_counter() - start
     _deliver(out, store, None, summary)
     print(f"{len(summary['runs'])} runs, {len(summary['failures'])} failures, {summary['seconds']:.0f} s", flush=True)

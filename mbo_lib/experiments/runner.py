@@ -177,7 +177,7 @@ def shares_training(a: RunSpec, b: RunSpec) -> bool:
 
 
 def run_shared(specs: Sequence[RunSpec], store: RecordStore | None = None, device="auto",
-               progress: bool | None = None) -> list[dict]:
+               progress: bool | None = None, on_record=None) -> list[dict]:
     """Train once, search several times: run ``specs`` (which pairwise :func:`shares_training`) with one training.
 
     The first spec is run normally except that its trained surrogate is kept; each further spec's method searches on
@@ -185,7 +185,8 @@ def run_shared(specs: Sequence[RunSpec], store: RecordStore | None = None, devic
     equals the one a separate run would make (``python -m mbo_lib verify`` checks it); its ``extras`` name the run
     whose training it used (``training_shared_with``: that record's key) and its ``timings`` are its own (search and
     scoring only). Specs that already have a reusable record are loaded, not recomputed (when the first has one, the
-    others are run separately).
+    others are run separately). ``on_record(spec, record)``, if given, is called as each record is saved or loaded
+    (so a caller can deliver the first record before the second search ends).
 
     Raises:
         InvalidInputError: the specs do not share their training.
@@ -199,9 +200,15 @@ def run_shared(specs: Sequence[RunSpec], store: RecordStore | None = None, devic
         if not shares_training(specs[0], other):
             raise InvalidInputError(f"run_shared: {specs[0].method} and {other.method} on {other.task} (seed "
                                     f"{other.seed}) do not train the same surrogate; run them separately")
+    done = on_record or (lambda spec, record: None)
     first = store.load(specs[0])
     if first is not None:
-        return [first] + [run_spec(s, store, device=device, progress=progress) for s in specs[1:]]
+        out = [first]
+        done(specs[0], first)
+        for s in specs[1:]:
+            out.append(run_spec(s, store, device=device, progress=progress))
+            done(s, out[-1])
+        return out
     store.discard_unusable(specs[0])
     for s in specs:
         store.ensure_writable(s)
@@ -218,6 +225,7 @@ def run_shared(specs: Sequence[RunSpec], store: RecordStore | None = None, devic
 
     record, _ = execute(specs[0], device=device, progress=progress, method_run=train_then_search)
     store.save(specs[0], record)
+    done(specs[0], record)
     out = [record]
     for s in specs[1:]:
         existing = store.load(s)
@@ -225,6 +233,7 @@ def run_shared(specs: Sequence[RunSpec], store: RecordStore | None = None, devic
             store.discard_unusable(s)
             existing, _ = execute(s, device=device, progress=progress, method_run=search_only)
             store.save(s, existing)
+        done(s, existing)
         out.append(existing)
     return out
 

@@ -55,8 +55,11 @@ def test_shared_records_equal_separate_runs_bit_for_bit(tmp_path, monkeypatch, r
     trainings, train = [], _GAEnsemble.train
     monkeypatch.setattr(_GAEnsemble, "train", lambda self, *a, **k: trainings.append(self.name) or train(self, *a, **k))
     store = RecordStore(tmp_path)
-    shared = run_shared([mean, mn], store, device="cpu", progress=False)
+    landed = []  # on_record sees each record when it is saved: the first before the second search starts
+    shared = run_shared([mean, mn], store, device="cpu", progress=False,
+                        on_record=lambda s, r: landed.append((s.method, store.has(s), store.has(mn))))
     assert trainings == ["GA-Ensemble-Mean"]  # one training for both records
+    assert landed == [("GA-Ensemble-Mean", True, False), ("GA-Ensemble-Min", True, True)]
     for a, b in zip(shared, separate):
         _same(a, b)
     assert shared[0]["result"] != shared[1]["result"]  # mean and min searches differ (else the test proves nothing)
