@@ -11,12 +11,35 @@ models unless ``MBO_THREADS`` says otherwise).
 """
 from __future__ import annotations
 
+import importlib.util
 import os
+import sys
 from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("MBO_PROGRESS", "0")  # no tqdm bars in test logs
+
+TOOLS = Path(__file__).resolve().parent.parent / "tools"
+
+
+@pytest.fixture
+def load_tool():
+    """``load_tool("campaign")``: a fresh module of ``tools/<name>.py`` (the tools are scripts, not a package). It is
+    in ``sys.modules`` while the test runs (dataclasses look their module up there) and removed afterwards."""
+    loaded = []
+
+    def load(name: str):
+        spec = importlib.util.spec_from_file_location(f"tool_{name}", TOOLS / f"{name}.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module
+        loaded.append(spec.name)
+        spec.loader.exec_module(module)
+        return module
+
+    yield load
+    for name in loaded:
+        sys.modules.pop(name, None)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -1,23 +1,12 @@
 """tools/campaign.py: cell selection (--only / --exclude) and the cost estimate of cells without runs."""
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
 
-
-@pytest.fixture(scope="module")
-def tool():
-    spec = importlib.util.spec_from_file_location("campaign_tool_select", REPO / "tools" / "campaign.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    yield module
-    sys.modules.pop(spec.name, None)
+@pytest.fixture
+def tool(load_tool):
+    return load_tool("campaign")
 
 
 def test_only_and_exclude_select_cells_by_name(tool):

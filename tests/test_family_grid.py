@@ -1,23 +1,16 @@
 """tools/family_grid.py: the grid's order, exit codes, lock files and progress file (no real run is made)."""
 from __future__ import annotations
 
-import importlib.util
 import os
-from pathlib import Path
 
 import pytest
 
 from mbo_lib.experiments.locks import take_lock
 
-ROOT = Path(__file__).resolve().parent.parent
 
-
-@pytest.fixture(scope="module")
-def grid():
-    spec = importlib.util.spec_from_file_location("family_grid", ROOT / "tools" / "family_grid.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+@pytest.fixture
+def grid(load_tool):
+    return load_tool("family_grid")
 
 
 class Store:

@@ -38,15 +38,6 @@ def test_gpu_campaign_smoke_on_cpu(tmp_path):
     assert again.returncode == 0 and json.loads((tmp_path / "out2" / "gpu_campaign.json").read_text())["runs"] == []
 
 
-def _campaign_module():
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("gpu_campaign", REPO / "tools" / "gpu_campaign.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 class FakeClock:
     """``time.perf_counter`` that moves only when a unit runs (10 s per unit), so the budget logic is tested
     without depending on how fast this machine is."""
@@ -59,8 +50,8 @@ class FakeClock:
 
 
 @pytest.mark.parametrize("budget,units", [(5, 1), (15, 1), (25, 2), (0.0001, 1)])
-def test_gpu_campaign_starts_a_unit_only_if_the_longest_so_far_fits(tmp_path, monkeypatch, budget, units):
-    gc = _campaign_module()
+def test_gpu_campaign_starts_a_unit_only_if_the_longest_so_far_fits(tmp_path, monkeypatch, load_tool, budget, units):
+    gc = load_tool("gpu_campaign")
     clock = FakeClock()
     monkeypatch.setattr(gc, "time", clock)
     monkeypatch.setenv("MBO_RECORDS_DIR", str(tmp_path / "store"))

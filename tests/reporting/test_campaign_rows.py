@@ -1,9 +1,5 @@
 """Tests of mbo_lib.reporting.campaign and the settings tables of mbo_lib.reporting.ignite, on hand-made records
 (n = 0, 1 and several per cell)."""
-import importlib.util
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -13,7 +9,6 @@ from mbo_lib.reporting import campaign as cp
 from mbo_lib.reporting import ignite as ig
 
 T8, T10 = "TFBind8-Exact-v0", "TFBind10-Exact-v0"
-REPO = Path(__file__).resolve().parents[2]
 IG = {"name": "ignite"}
 
 
@@ -29,14 +24,8 @@ def end_log(lam, sharp, epochs=100):
              {"epoch": epochs, "ignite_lambda_end": lam, "ignite_sharpness": sharp}]]
 
 
-def test_library_cells_equal_the_campaign_tools_cells():
-    spec = importlib.util.spec_from_file_location("campaign_tool", REPO / "tools" / "campaign.py")
-    tool = importlib.util.module_from_spec(spec)
-    sys.modules["campaign_tool"] = tool  # dataclasses look their module up while the class is built
-    try:
-        spec.loader.exec_module(tool)
-    finally:
-        sys.modules.pop("campaign_tool", None)
+def test_library_cells_equal_the_campaign_tools_cells(load_tool):
+    tool = load_tool("campaign")
     theirs = [(c.method, c.task, c.settings, c.seeds, tuple((v or {}).get("name", "") for v in c.variants),
                tuple(sorted(c.extra_overrides.items()))) for c in tool.cells()]
     ours = [(c.method, c.task, c.settings, c.seeds, c.regularizers, c.extra_overrides) for c in cp.CAMPAIGN_CELLS]
