@@ -101,6 +101,17 @@ def main(argv=None) -> int:
         print("CUDA tests:", summary["cuda_tests"]["returncode"], *summary["cuda_tests"]["tail"][-2:], flush=True)
     store, longest = RecordStore(), 0.0
     out = Path(args.out) if args.out else None
+
+    def landed(spec, record):  # each record is copied to --out as soon as it is saved (a pair's first too)
+        summary["runs"].append({"relpath": spec.relpath, "seconds": record["timings"]["total_seconds"],
+                                "device": record["environment"]["device"],
+                                "norm_p100": record["result"]["norm_p100"],
+                                "training_shared_with": record["extras"].get("training_shared_with")})
+        _deliver(out, store, store.path(spec), summary)
+        print(f"ok {spec.method}{'+ignite' if spec.regularizer else ''} seed {spec.seed}: "
+              f"{record['timings']['total_seconds']:.0f} s, p100 {record['result']['norm_p100']:.3f} on "
+              f"{record['environment']['device']}", flush=True)
+
     _deliver(out, store, None, summary)
     todo = [s for s in specs(args.profile, args.seeds, json.loads(args.task_kwargs)) if not store.has(s)]
     for group in shared_groups(todo):  # a GA-Ensemble-Mean/-Min pair is one unit: one training, two searches
@@ -109,17 +120,6 @@ def main(argv=None) -> int:
             summary["stopped"] = f"budget: {elapsed:.0f} s elapsed, longest unit {longest:.0f} s"
             break
         t0 = time.perf_counter()
-
-        def landed(spec, record):  # each record is copied to --out as soon as it is saved (a pair's first too)
-            summary["runs"].append({"relpath": spec.relpath, "seconds": record["timings"]["total_seconds"],
-                                    "device": record["environment"]["device"],
-                                    "norm_p100": record["result"]["norm_p100"],
-                                    "training_shared_with": record["extras"].get("training_shared_with")})
-            _deliver(out, store, store.path(spec), summary)
-            print(f"ok {spec.method}{'+ignite' if spec.regularizer else ''} seed {spec.seed}: "
-                  f"{record['timings']['total_seconds']:.0f} s, p100 {record['result']['norm_p100']:.3f} on "
-                  f"{record['environment']['device']}", flush=True)
-
         try:
             if len(group) > 1:
                 run_shared(group, store, device=args.device, progress=False, on_record=landed)
