@@ -132,6 +132,7 @@ def test_killed_worker_mid_sweep_loses_nothing(tmp_path, cluster):
     box = {}
     sweep = threading.Thread(target=lambda: box.setdefault("result", run_specs(
         specs, store, executor="dask", client=client, progress=False)))
+    pids = client.run(os.getpid)  # fetched before the sweep: nothing between choosing the victim and the kill
     sweep.start()
     deadline = time.time() + 60
     victim = None
@@ -140,25 +141,26 @@ def test_killed_worker_mid_sweep_loses_nothing(tmp_path, cluster):
         busy = {w: keys for w, keys in client.processing().items() if keys}
         if 1 <= done < len(specs) - 2 and busy:
             address, keys = next(iter(busy.items()))
-            pid = client.run(os.getpid, workers=[address])[address]
-            finished_before = mtimes(store, specs)
-            os.kill(pid, signal.SIGKILL)
-            victim = (pid, {str(k) for k in keys}, finished_before)
+            os.kill(pids[address], signal.SIGKILL)
+            # what was saved when the worker died: a task it was given may have finished (and been saved) in the
+            # moment between the snapshot of its tasks and the kill; only the others were lost with it
+            saved_at_kill = mtimes(store, specs)
+            victim = (pids[address], {str(k) for k in keys}, saved_at_kill)
             break
         time.sleep(0.05)
     sweep.join(120)
     client.close()
     assert victim is not None, "the sweep finished before a worker could be killed"
-    pid, killed_keys, finished_before = victim
+    pid, killed_keys, saved_at_kill = victim
     result = box["result"]
     assert result.ok
     assert all(store.has(s) for s in specs)  # complete despite the dead worker
     assert sorted(result.computed + result.skipped) == sorted(s.key for s in specs)
-    # the task running on the killed worker was redone by another process ...
-    killed_specs = [s.key for s in specs if any(s.key in k for k in killed_keys)]
-    assert killed_specs and all(result.pids[k] != pid for k in killed_specs)
-    # ... and the records finished before the kill were not recomputed
-    assert {k: v for k, v in mtimes(store, specs).items() if k in finished_before} == finished_before
+    # the task lost with the killed worker was redone by another process ...
+    lost = [s.key for s in specs if any(s.key in k for k in killed_keys) and s.key not in saved_at_kill]
+    assert lost and all(result.pids[k] != pid for k in lost)
+    # ... and the records saved before the kill were not recomputed
+    assert {k: v for k, v in mtimes(store, specs).items() if k in saved_at_kill} == saved_at_kill
 
 
 def test_failures_are_reported_and_the_rest_finish(tmp_path, monkeypatch):
