@@ -19,7 +19,8 @@ name matches PATTERN (fnmatch; a plain word: contains it); ``--exclude PATTERN``
 
 Cost of a cell without runs: the measured CPU minutes per run of the same method, settings and regularizers on the
 other task, scaled by the tasks' training rows (TF-Bind-8 32,898 / TF-Bind-10 10,000 = 3.29x, the ratio the issue
-measured), else an a priori estimate (:data:`ESTIMATE_MIN`); the progress table says which.
+measured), else (a cell of IGNITE-2 runs only) the IGNITE runs of the same method on the same task, else an a priori
+estimate (:data:`ESTIMATE_MIN`); the progress table says which.
 """
 from __future__ import annotations
 
@@ -130,20 +131,37 @@ def _twin(c: Cell, cells: list[Cell]) -> Cell | None:
                  == (c.method, c.settings, c.variants, c.extra_overrides)), None)
 
 
-def estimates(cells: list[Cell], measured: dict[str, list[float]]) -> dict[str, tuple[float, str]]:
+def _sibling(c: Cell, cells: list[Cell]) -> Cell | None:
+    """For a cell of regularized runs only (GA IGNITE-2): the cell with its method, task, settings and overrides that
+    also has regularized runs (GA plain/IGNITE). IGNITE-2 differs from IGNITE only in lambda_0 and rho, not in the
+    work per step, so the sibling's regularized runs measure its cost."""
+    if not c.variants or not all(c.variants):
+        return None
+    return next((o for o in cells if o is not c and (o.task, o.method, o.settings, o.extra_overrides)
+                 == (c.task, c.method, c.settings, c.extra_overrides) and any(o.variants)), None)
+
+
+def estimates(cells: list[Cell], measured: dict[str, list[float]],
+              measured_regularized: dict[str, list[float]] | None = None) -> dict[str, tuple[float, str]]:
     """``{cell name: (CPU minutes per run, how)}``: measured (``how`` = ""), else its twin on the other task's
-    measured minutes times the rows ratio (``how`` = "from <twin> x <ratio>"), else :meth:`Cell.estimate`
+    measured minutes times the rows ratio (``how`` = "from <twin> x <ratio>"), else, for a cell of regularized runs
+    only, the regularized runs of its sibling on the same task (``measured_regularized``: ``{cell name: minutes of
+    its regularized runs}``; ``how`` = "from <sibling>'s regularized runs"), else :meth:`Cell.estimate`
     (``how`` = "a priori")."""
     out = {}
+    measured_regularized = measured_regularized or {}
     for c in cells:
         if measured.get(c.name):
             out[c.name] = (sum(measured[c.name]) / len(measured[c.name]), "")
             continue
-        twin = _twin(c, cells)
+        twin, sibling = _twin(c, cells), _sibling(c, cells)
         if twin is not None and measured.get(twin.name):
             ratio = ROWS[c.task] / ROWS[twin.task]
             out[c.name] = (sum(measured[twin.name]) / len(measured[twin.name]) * ratio,
                            f"from {'TF-Bind-8' if twin.task == TF8 else 'TF-Bind-10'} x {ratio:.2f}")
+        elif sibling is not None and measured_regularized.get(sibling.name):
+            mins = measured_regularized[sibling.name]
+            out[c.name] = (sum(mins) / len(mins), f"from {sibling.name}'s regularized runs")
         else:
             out[c.name] = (c.estimate(), "a priori")
     return out
@@ -154,16 +172,18 @@ def progress_table(selected: list[Cell], store: RecordStore) -> str:
     rows, spent_total, left_total = [], 0.0, 0.0
     state = {}
     for c in selected:
-        done_pairs, mins, runs_left = 0, [], 0
+        done_pairs, mins, runs_left, regularized = 0, [], 0, []
         for seed in range(c.seeds):
-            recs = [store.load(s) if store.has(s) else None for s in c.specs(seed)]
+            specs = c.specs(seed)
+            recs = [store.load(s) if store.has(s) else None for s in specs]
             done_pairs += all(r is not None for r in recs)
             runs_left += sum(r is None for r in recs)
             mins += [_minutes(r) for r in recs if r is not None]
-        state[c.name] = (done_pairs, mins, runs_left)
-    est = estimates(selected, {name: mins for name, (_, mins, _) in state.items()})
+            regularized += [_minutes(r) for s, r in zip(specs, recs) if r is not None and s.regularizer]
+        state[c.name] = (done_pairs, mins, runs_left, regularized)
+    est = estimates(selected, {name: st[1] for name, st in state.items()}, {name: st[3] for name, st in state.items()})
     for c in selected:
-        done_pairs, mins, runs_left = state[c.name]
+        done_pairs, mins, runs_left, _ = state[c.name]
         per_run, how = est[c.name]
         spent, left = sum(mins) / 60, runs_left * per_run / 60
         spent_total, left_total = spent_total + spent, left_total + left
@@ -175,7 +195,8 @@ def progress_table(selected: list[Cell], store: RecordStore) -> str:
             "Minutes per run: measured CPU time (wall time for records older than `timings.cpu_seconds`), one torch\n"
             "thread, niced, on the 2-core development machine with other work beside it; '(est.)': no run of the cell\n"
             "yet, so the same method's measured minutes on the other task scaled by the training rows (TF-Bind-8\n"
-            "32,898 / TF-Bind-10 10,000), or an a priori estimate (benchmarks and the issue) where that cell has none.\n\n"
+            "32,898 / TF-Bind-10 10,000), for a cell of IGNITE-2 runs only its plain/IGNITE sibling's IGNITE runs (same work\n"
+            "per step), or an a priori estimate (benchmarks and the issue) where none of these exists.\n\n"
             "| cell | settings | runs per seed | seeds done / target | seeds left | minutes per run | core-hours spent "
             "| core-hours left (est.) |\n|---|---|---|---|---|---|---|---|\n")
     return head + "\n".join(rows) + f"\n| **total** | | | | | | **{spent_total:.2f}** | **{left_total:.2f}** |\n"
