@@ -32,7 +32,7 @@ from ..reference import published_scores
 from ..tasks import SHORT_NAMES
 from .ignite import ignite_training_end  # noqa: F401  (re-exported: the MATCH-OPT + IGNITE notebook uses it)
 from .. import stats
-from .tables import fmt_ci, fmt_pm, ours_summary
+from .tables import fmt_ci, fmt_pm, ours_summary, top_k_start_scores  # noqa: F401  (re-exported)
 
 OFFICIAL_EPOCHS = 200  # the official loop's last search sees 200 epochs (mbo_lib/methods/matchopt.py)
 
@@ -183,19 +183,6 @@ def _vs_published(values, pm: float, ps: float, src: str, k_std: float) -> str:
 def _published(method: str, task: str, percentile: int, src: str) -> tuple[float, float]:
     pub = published_scores(method, task, percentile, src)
     return (np.nan, np.nan) if pub.empty else (float(pub["mean"].iloc[0]), float(pub["std"].iloc[0]))
-
-
-def top_k_start_scores(task_id: str, k: int = 128) -> dict:
-    """The ``k`` designs with the largest dataset labels: ``dbest`` (normalized best label), the normalized
-    oracle 100th percentile of those designs, and how many the oracle scores above / below their labels."""
-    from ..experiments.runner import load_task
-
-    task = load_task(task_id)
-    y = task.y.reshape(-1)
-    idx = np.argsort(-y, kind="stable")[:k]
-    oracle = task.predict(task.x[idx]).reshape(-1)
-    return {"dbest": float(task.normalize_score(y.max())), "oracle_p100": float(task.normalize_score(oracle.max())),
-            "above": int((oracle > y[idx] + 1e-6).sum()), "below": int((oracle < y[idx] - 1e-6).sum())}
 
 
 def explain_differences(frame: pd.DataFrame, records: list[dict], methods: Sequence[str], tasks: Sequence[str],
