@@ -113,8 +113,9 @@ def describe_differences(table: pd.DataFrame, sources: Sequence[str] = ("design-
 
 
 def top_k_start_scores(task_id: str, k: int = 128) -> dict:
-    """The ``k`` designs with the largest dataset labels (where GA, its ensembles, COMs, MATCH-OPT and CMA-ES start,
-    and BO-qEI's initial pool; REINFORCE fits its start distribution to them): ``dbest`` (normalized best label), ``oracle_p100`` (the normalized oracle 100th percentile of those
+    """The ``k`` designs with the largest dataset labels (where GA, its ensembles, COMs, CMA-ES and MATCH-OPT (except
+    on TF-Bind-8, where it starts from noise) start, and BO-qEI's initial pool; REINFORCE fits its start distribution
+    to them): ``dbest`` (normalized best label), ``oracle_p100`` (the normalized oracle 100th percentile of those
     designs: what a method scores by returning them unchanged), and how many the oracle scores ``above`` /
     ``below`` their labels (TF-Bind-10: most; its exact oracle keeps the last of a 10-mer's several measurements)."""
     from ..experiments.runner import load_task
