@@ -32,7 +32,7 @@ from ..reference import published_scores
 from ..tasks import SHORT_NAMES
 from .ignite import ignite_training_end  # noqa: F401  (re-exported: the MATCH-OPT + IGNITE notebook uses it)
 from .. import stats
-from .tables import fmt_ci, fmt_pm, ours_summary, top_k_start_scores  # noqa: F401  (re-exported)
+from .tables import fmt_ci, fmt_pm, ours_summary, top_k_start_scores
 
 OFFICIAL_EPOCHS = 200  # the official loop's last search sees 200 epochs (mbo_lib/methods/matchopt.py)
 

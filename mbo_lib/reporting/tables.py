@@ -165,10 +165,11 @@ def start_floor_table(frame: pd.DataFrame, by: Sequence[str] = ("method", "regul
     missing = [c for c in ("task", "norm_p100", *by) if c not in frame.columns]
     if missing:
         raise InvalidInputError(f"start_floor_table: the frame lacks column(s) {missing} (a records_frame has them)")
+    starts = {tid: top_k_start_scores(tid, k)["oracle_p100"] for tid in frame["task"].unique()}  # once per task
     rows = []
     for keys, sub in frame.groupby(["task", *by], sort=False, dropna=False):
         tid = keys[0]
-        start = top_k_start_scores(tid, k)["oracle_p100"]
+        start = starts[tid]
         p100 = sub["norm_p100"].to_numpy(dtype=float)
         rows.append({"task": SHORT_NAMES.get(tid, tid), **dict(zip(by, keys[1:])), "n": len(p100),
                      "start p100": round(start, 3), "mean p100": round(float(p100.mean()), 3),
