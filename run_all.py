@@ -11,7 +11,9 @@ outputs of every cell tagged ``report`` (see ``mbo_lib/reporting/report.py``). T
 notebook failed, and the summary says which and why (the exception from the executed notebook).
 
 Records: at the ``smoke`` profile the notebooks write to a fresh temporary record store (``MBO_RECORDS_DIR``),
-deleted afterwards (``--keep-records`` keeps it), so smoke runs never use or touch committed records. At
+deleted afterwards (``--keep-records`` keeps it), so smoke runs never use or touch committed records; with
+``--update-golden`` each notebook gets its own empty store inside it, as nbval gives each golden copy
+(``tests/golden/conftest.py``), so no golden output can depend on another notebook's smoke runs. At
 ``quick``/``paper`` the default store (``<repo>/records`` or your ``MBO_RECORDS_DIR``) is used, so finished runs
 are loaded, not recomputed. ``--records-dir`` / ``--data-dir`` set ``MBO_RECORDS_DIR`` / ``MBO_DATA_DIR``; a
 relative path there (or in those variables) is resolved against the current directory before kernels start.
@@ -259,8 +261,12 @@ def child_env(records_dir: str | None, data_dir: str | None, jobs: int, base: di
 
 
 def run_notebooks(jobs_spec: list[tuple[Path, Path, dict, str]], env: dict, jobs: int = 1, timeout: float = 0,
-                  progress: bool = True) -> list[NotebookResult]:
-    """Run ``(source, output, parameters, name)`` items, ``jobs`` at a time; results in input order."""
+                  progress: bool = True, store_per_notebook: Path | None = None) -> list[NotebookResult]:
+    """Run ``(source, output, parameters, name)`` items, ``jobs`` at a time; results in input order.
+
+    ``store_per_notebook``: a folder; each notebook's kernel then gets its own empty record store in it
+    (``MBO_RECORDS_DIR`` = that folder / the notebook's name), instead of ``env``'s one store shared by all.
+    """
     from tqdm.auto import tqdm
 
     results: dict[int, NotebookResult] = {}
@@ -273,8 +279,13 @@ def run_notebooks(jobs_spec: list[tuple[Path, Path, dict, str]], env: dict, jobs
         with lock:
             running.add(name)
             bar.set_postfix_str(", ".join(sorted(running)))
+        own_env = env
+        if store_per_notebook is not None:
+            store = Path(store_per_notebook) / name.replace("/", "__").removesuffix(".ipynb")
+            store.mkdir(parents=True)  # new and empty: two notebooks never share one
+            own_env = {**env, "MBO_RECORDS_DIR": str(store)}
         try:
-            return i, run_notebook(source, output, params, env, timeout, name=name)
+            return i, run_notebook(source, output, params, own_env, timeout, name=name)
         finally:
             with lock:
                 running.discard(name)
@@ -512,11 +523,15 @@ def main(argv: list[str] | None = None) -> int:
         except MBOError as exc:  # e.g. --records-dir holds records this job did not make
             print(f"--compute: {exc}", file=sys.stderr)
             return 2
+    per_notebook = temp_records is not None and args.update_golden
+    store_text = (f"a fresh store per notebook in {temp_records}" if per_notebook
+                  else env.get('MBO_RECORDS_DIR', '(default store)'))
     print(f"{len(items)} notebook(s), profile {args.profile}, {args.jobs} job(s), torch threads per kernel <= "
-          f"{env['MBO_MAX_THREADS']}, output: {run_dir}\n  records: {env.get('MBO_RECORDS_DIR', '(default store)')}"
+          f"{env['MBO_MAX_THREADS']}, output: {run_dir}\n  records: {store_text}"
           f"\n  data: {env.get('MBO_DATA_DIR', '(default data folder)')}", file=sys.stderr)
     try:
-        results = run_notebooks(items, env, jobs=args.jobs, timeout=timeout, progress=not args.no_progress)
+        results = run_notebooks(items, env, jobs=args.jobs, timeout=timeout, progress=not args.no_progress,
+                                store_per_notebook=Path(temp_records) if per_notebook else None)
         results = _in_discovery_order(results + unreadable, [rel(nb) for nb in notebooks])
     finally:
         if temp_records and not args.keep_records:

@@ -130,6 +130,30 @@ def test_run_reports_failures_summary_and_report(notebooks, tmp_path, capsys):
     assert all("papermill" not in c.metadata for c in g.cells)
 
 
+def test_update_golden_gives_each_notebook_its_own_empty_store(tmp_path, capsys):
+    """Golden copies must be what nbval will compute: nbval starts every golden notebook on an empty store
+    (tests/golden/conftest.py), so regenerating them must not let one notebook read another's smoke records."""
+    d = tmp_path / "notebooks"
+    listing = ("# NBVAL_CHECK_OUTPUT\nimport os\nprint(sorted(os.listdir(os.environ['MBO_RECORDS_DIR'])))")
+    write(d / "a_writes.ipynb", [
+        new_code_cell("import os\nopen(os.path.join(os.environ['MBO_RECORDS_DIR'], 'a.json'), 'w').write('{}')"),
+        new_code_cell(listing)])
+    write(d / "sub" / "b_reads.ipynb", [new_code_cell("print('STORE', __import__('os').environ['MBO_RECORDS_DIR'])"),
+                                        new_code_cell(listing)])
+    golden = tmp_path / "golden"
+    assert run_all.main(["--profile", "smoke", "--update-golden", "--notebooks-dir", str(d), "--golden-dir",
+                         str(golden), "--jobs", "1", "--no-progress"]) == 0  # one job: a runs, then b
+
+    def checked_output(path):
+        cells = [c for c in nbformat.read(path, as_version=4).cells if "NBVAL_CHECK_OUTPUT" in c.source]
+        return "".join(o.get("text", "") for o in cells[0].outputs)
+
+    assert checked_output(golden / "a_writes.ipynb") == "['a.json']\n"
+    assert checked_output(golden / "sub" / "b_reads.ipynb") == "[]\n"  # a's record is not in b's store
+    assert "a fresh store per notebook in " + tempfile_root() in capsys.readouterr().err
+    assert not list(Path(tempfile_root()).glob("mbo-golden-run-*/sub/b_reads.ipynb"))  # run folder removed
+
+
 def tempfile_root() -> str:
     import tempfile
 
