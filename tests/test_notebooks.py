@@ -45,6 +45,20 @@ def test_no_golden_copy_without_its_notebook():
     assert not orphans, f"golden copies whose notebook is gone: {orphans}; {FIX}"
 
 
+SOURCES = NOTEBOOKS / "src"  # jupytext percent scripts: tools/build_notebooks.py writes notebooks/<name>.ipynb
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in SOURCES.glob("*.py")))
+def test_notebook_is_built_from_its_source(name):
+    """An edit made in the .ipynb alone is lost at the next build: the notebook's cells must be its source's."""
+    jupytext = pytest.importorskip("jupytext")
+    notebook = NOTEBOOKS / f"{name}.ipynb"
+    assert notebook.exists(), f"notebooks/src/{name}.py has no notebook: python tools/build_notebooks.py {name}"
+    assert source_cells(nbformat.read(notebook, as_version=4)) == source_cells(jupytext.read(SOURCES / f"{name}.py")), (
+        f"notebooks/{name}.ipynb differs from notebooks/src/{name}.py: edit the source, then "
+        f"python tools/build_notebooks.py {name} --no-compute")
+
+
 @pytest.mark.parametrize("name", [n for n in notebook_names() if (GOLDEN / n).exists()])
 def test_golden_copy_is_current_smoke_run(name):
     notebook = nbformat.read(NOTEBOOKS / name, as_version=4)
