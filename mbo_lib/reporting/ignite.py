@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from .. import stats
+from ..errors import InvalidInputError
 from ..objectives.ignite import IgniteConfig
 from ..tasks import SHORT_NAMES
 from .notebook import load_records  # noqa: F401  (re-exported: the notebooks call ig.load_records)
@@ -171,11 +172,42 @@ def headline_table(summary: dict, headline: dict | None = None) -> pd.DataFrame:
         ("sign test over cells' mean gains (two-sided)",
          f"p = {p(sign['pvalue'])} ({sign['n_positive']} +, {sign['n_negative']} −, {sign['n_zero']} zero)", "—"),
         ("Wilcoxon signed-rank over cells' mean gains", f"W = {p(wil['statistic'])}, p = {p(wil['pvalue'])}", "—"),
-        (f"minimum detectable gain per cell (n = {summary['n_seeds']}, power 0.8)",
-         f"{_pct(summary['mde_percent'])}; a {summary['effect_percent']:g}% gain needs about "
-         f"n = {summary['n_for_effect']}", f"{h['trials']} trials"),
+        ("minimum detectable gain per cell (median paired n, power 0.8)",
+         f"{_pct(summary['mde_percent'])} at n = {summary['n_seeds']}; a {summary['effect_percent']:g}% gain needs "
+         f"about n = {summary['n_for_effect']}", f"{h['trials']} trials"),
     ]
     return pd.DataFrame(rows, columns=["statistic", "ours", "IGNITE paper"])
+
+
+def settings_headline_table(gains_by_label: Mapping[str, pd.DataFrame], headline: dict | None = None,
+                            restrict_to: str | None = None) -> pd.DataFrame:
+    """:func:`headline_table` with one column of ours per settings label, then the paper's.
+
+    Each label's column is the :func:`gain_summary` of its own :func:`gains` (never pooled across labels).
+
+    Args:
+        gains_by_label: ``{label: gains frame}``, e.g. ``{"quick": ..., "ignite": ...}``.
+        restrict_to: a label; every other label then gets a second column, ``"<label>, <restrict_to>'s cells"``,
+            over only the (method, task) cells that label has a verdict for, so counts compare like with like.
+    """
+    if restrict_to is not None and restrict_to not in gains_by_label:
+        raise InvalidInputError(f"restrict_to={restrict_to!r} is not one of the labels {list(gains_by_label)}")
+    columns = dict(gains_by_label)
+    if restrict_to is not None:
+        ref = gains_by_label[restrict_to]
+        decided = ref.loc[ref.verdict.isin(stats.VERDICTS), ["method", "task"]]
+        columns = {}
+        for label, g in gains_by_label.items():
+            columns[label] = g
+            if label != restrict_to:
+                columns[f"{label}, {restrict_to}'s cells"] = g.merge(decided, on=["method", "task"])
+    tables = {label: headline_table(gain_summary(g), headline) for label, g in columns.items()}
+    first = next(iter(tables.values()))
+    out = pd.DataFrame({"statistic": first["statistic"]})
+    for label, t in tables.items():
+        out[f"ours ({label})"] = t["ours"].to_numpy()
+    out["IGNITE paper"] = first["IGNITE paper"].to_numpy()
+    return out
 
 
 SHARPNESS_WORDS = {"improves": "higher with IGNITE", "worsens": "lower with IGNITE"}

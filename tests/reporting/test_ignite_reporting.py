@@ -92,6 +92,32 @@ def test_gain_summary_counts_paired_verdicts_not_a_threshold():
     assert "sign test" in " ".join(h.index) and "n = 4" in ig.power_line(s)
 
 
+def test_settings_headline_table_keeps_labels_apart_and_compares_like_with_like():
+    from mbo_lib.errors import InvalidInputError
+
+    methods = ["GA", "COMs", "REINFORCE", "CMA-ES"]
+    quick = ig.gains(records_frame(_cells({"GA": [0.05, 0.06, 0.05, 0.055], "COMs": [0.02, 0.021, 0.019, 0.02],
+                                           "REINFORCE": [-0.03, -0.031, -0.029, -0.03],
+                                           "CMA-ES": [0.04, -0.04, 0.03, -0.035]})), methods, [T8])
+    # the paper-settings label has paired runs for REINFORCE and CMA-ES only (GA: one seed, no verdict)
+    paper = ig.gains(records_frame(_cells({"REINFORCE": [0.01, 0.02, 0.015], "CMA-ES": [-0.02, 0.01, 0.0],
+                                           "GA": [0.3]})), methods, [T8])
+    t = ig.settings_headline_table({"quick": quick, "ignite": paper}, restrict_to="ignite").set_index("statistic")
+    assert list(t.columns) == ["ours (quick)", "ours (quick, ignite's cells)", "ours (ignite)", "IGNITE paper"]
+    # each column is the gain_summary of its own cells, never pooled
+    for column, g in [("ours (quick)", quick), ("ours (ignite)", paper),
+                      ("ours (quick, ignite's cells)", quick[quick.method.isin(["REINFORCE", "CMA-ES"])])]:
+        assert list(t[column]) == list(ig.headline_table(ig.gain_summary(g))["ours"]), column
+    assert t.loc["improves (paired 95% CI above 0)"].tolist() == ["2/4", "0/2", "1/2", "35/44 improved"]
+    assert t.loc["worsens (paired 95% CI below 0)", "ours (quick, ignite's cells)"] == "1/2"
+    assert t.loc["cells with < 2 paired seeds (no verdict)", "ours (ignite)"] == "1"  # GA's single seed
+    power = t.loc["minimum detectable gain per cell (median paired n, power 0.8)"]
+    assert "at n = 4;" in power["ours (quick)"] and "at n = 3;" in power["ours (ignite)"]
+    assert list(ig.settings_headline_table({"quick": quick}).columns) == ["statistic", "ours (quick)", "IGNITE paper"]
+    with pytest.raises(InvalidInputError, match="restrict_to='paper' is not one of the labels"):
+        ig.settings_headline_table({"quick": quick, "ignite": paper}, restrict_to="paper")
+
+
 def test_aggregate_table_probability_of_improvement_and_iqm():
     records = _cells({"GA": [0.05, 0.06, 0.05, 0.055], "REINFORCE": [-0.03, -0.031, -0.029, -0.03]})
     t = ig.aggregate_table(records_frame(records), ["GA", "REINFORCE"], [T8], reps=200).set_index("statistic")
