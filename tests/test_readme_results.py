@@ -34,6 +34,10 @@ def test_generation_is_deterministic_and_shows_n_and_intervals(generated):
     assert "[`ignite_gain_table`](notebooks/ignite_gain_table.ipynb)" in generated
     assert "| MATCH-OPT | TFBind8 |" in generated and "| PGS | TFBind10 |" in generated
     assert "0.000 ± 0.000" not in generated  # a missing cell is "—", never zero
+    # IGNITE's gain at quick and, from the campaign's records, at IGNITE's own settings, each with its power
+    ignite = next(line for line in generated.splitlines() if line.startswith("**IGNITE's gain**"))
+    assert ignite.count("cells with a paired 95% interval") == 2 and ignite.count("would need about n = ") == 2
+    assert "At IGNITE's own settings (`paper` profile" in ignite
 
 
 def test_rewrite_replaces_only_the_marked_part():
@@ -69,6 +73,7 @@ def _hide_claims(monkeypatch):
 
 def test_claims_fallback_when_the_module_is_absent(monkeypatch):
     _hide_claims(monkeypatch)
+    assert readme_results._paper_settings_sentence(None) == ""  # the paper-settings IGNITE sentence needs claims
     assert readme_results.claims_part(None) == [
         "**Claims scoreboard**: see [notebooks/claims.ipynb](notebooks/claims.ipynb)."]
 

@@ -8,7 +8,8 @@ Usage:
 
 The section holds the claims scoreboard's verdicts, GA and the other design-baselines optimizers on TF-Bind-8/10
 (quick profile, 100th percentile, n and 95% intervals), the IGNITE gain summary (cells improved / worsened / no
-detectable change by the paired interval) and MATCH-OPT and PGS next to their published numbers, each linking to
+detectable change by the paired interval, with the power at that n; quick, then IGNITE's own settings from the
+campaign's records) and MATCH-OPT and PGS next to their published numbers, each linking to
 its notebook. Everything comes from stored records through :mod:`mbo_lib.reporting` (nothing is computed; the
 intervals are t-intervals at these n and the claims' bootstraps are seeded; I5 and M3, fitted live, come from the
 executed notebooks/claims.ipynb), so the output is deterministic and a test
@@ -118,7 +119,33 @@ def baselines_part(store) -> list[str]:
 
 def _mde(summary: dict) -> str:
     mde = summary["mde_percent"]
-    return "" if mde != mde else f" A per-cell gain must be about {mde:.1f}% to be detectable at this n."
+    return "" if mde != mde else (f" A per-cell gain must be about {mde:.1f}% to be detectable at this n; a "
+                                  f"{summary['effect_percent']:g}% gain would need about n = {summary['n_for_effect']}.")
+
+
+def _counts(s: dict) -> str:
+    return (f"of {s['cells']} cells with a paired 95% interval, **{s['improves']} improve, {s['worsens']} worsen, "
+            f"{s['no detectable change']} show no detectable change**; mean gain {s['mean_gain_percent']:+.2f}% "
+            f"(peak {s['peak_gain_percent']:+.2f}%, {s['peak_where']}).{_mde(s)}")
+
+
+def _paper_settings_sentence(store) -> str:
+    """IGNITE's gain at its own settings (the campaign's paper-profile records), or "" without the claims module or
+    without a paired cell."""
+    try:
+        from mbo_lib.reporting import claims
+    except ImportError:
+        return ""
+    if not hasattr(claims, "i1_evidence"):
+        return ""
+    from mbo_lib.reporting import ignite as ig
+
+    s = ig.gain_summary(claims.i1_evidence(claims.Setting("paper", store=store)))
+    if not s["cells"]:
+        return ""
+    return (f" At IGNITE's own settings (`paper` profile, its run scripts' settings; the campaign's records, "
+            f"progress in [records/paper/PROGRESS.md](records/paper/PROGRESS.md)), n = {s['n_seeds']} paired seeds "
+            f"per cell (median): {_counts(s)}")
 
 
 def ignite_part(store) -> list[str]:
@@ -135,10 +162,7 @@ def ignite_part(store) -> list[str]:
         return [f"**IGNITE** ({_link('ignite_gain_table')}): no cell has runs with and without IGNITE yet."]
     left = len(plain.stale) + len(reg.stale)
     return [f"**IGNITE's gain** ({_link('ignite_gain_table')}), the nine optimizers x TF-Bind-8/10, 100th pct., "
-            f"n = {s['n_seeds']} paired seeds per cell (median): of {s['cells']} cells with a paired 95% interval, "
-            f"**{s['improves']} improve, {s['worsens']} worsen, {s['no detectable change']} show no detectable "
-            f"change**; mean gain {s['mean_gain_percent']:+.2f}% (peak {s['peak_gain_percent']:+.2f}%, "
-            f"{s['peak_where']}).{_mde(s)} "
+            f"n = {s['n_seeds']} paired seeds per cell (median): {_counts(s)}{_paper_settings_sentence(store)} "
             f"Paper: {h['improved']}/{h['cells']} improved, {h['decreased']} decreased, {h['unchanged']} unchanged "
             f"({h['trials']} trials, four tasks)."
             + (f" _{left} stale record(s) left out._" if left else "")]
