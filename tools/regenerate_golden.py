@@ -1,8 +1,8 @@
 """Regenerate the nbval golden copies in ``tests/golden/`` after an intentional change.
 
 Executes every notebook in ``notebooks/`` at the ``smoke`` profile (each in its own fresh temporary record
-store, as nbval runs the golden copies; nothing committed is read), keeps the outputs of the cells nbval compares (``# NBVAL_CHECK_OUTPUT``), clears the rest,
-and deletes golden copies whose notebook is gone. A notebook that fails keeps its old golden copy and the
+store, as nbval runs the golden copies; nothing committed is read), keeps the outputs of the cells nbval compares
+(``# NBVAL_CHECK_OUTPUT``), clears the rest, and deletes golden copies whose notebook is gone. A notebook that fails keeps its old golden copy and the
 command exits non-zero. Same as ``python run_all.py --profile smoke --update-golden``.
 
 Usage:
