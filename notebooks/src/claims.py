@@ -113,8 +113,7 @@ show("M1")
 # ## M2: removing the regression term hurts
 # Paired difference alpha = 1 (the method) minus alpha = 0 (no regression term), per task (`matchopt_ablation`).
 # At the paper settings both variants score TF-Bind-10's top-128 start floor on every seed (see I1), so that cell
-# cannot separate them; the campaign runs alpha = 0 on TF-Bind-8 as well for that reason (a row here once its
-# records exist).
+# cannot separate them; the campaign runs alpha = 0 on TF-Bind-8 as well for that reason.
 
 # %%
 # NBVAL_CHECK_OUTPUT
