@@ -192,12 +192,14 @@ def settings_headline_table(gains_by_label: Mapping[str, pd.DataFrame], headline
     """
     if restrict_to is not None and restrict_to not in gains_by_label:
         raise InvalidInputError(f"restrict_to={restrict_to!r} is not one of the labels {list(gains_by_label)}")
+    decided = None
+    if restrict_to is not None:
+        ref = gains_by_label[restrict_to]
+        decided = ref.loc[ref.verdict.isin(stats.VERDICTS), ["method", "task"]]
     columns = {}
     for label, g in gains_by_label.items():
         columns[label] = g
-        if restrict_to is not None and label != restrict_to:
-            ref = gains_by_label[restrict_to]
-            decided = ref.loc[ref.verdict.isin(stats.VERDICTS), ["method", "task"]]
+        if decided is not None and label != restrict_to:
             columns[f"{label}, {restrict_to}'s cells"] = g.merge(decided, on=["method", "task"])
     tables = {label: headline_table(gain_summary(g), headline) for label, g in columns.items()}
     first = next(iter(tables.values()))
