@@ -17,10 +17,11 @@ name matches PATTERN (fnmatch; a plain word: contains it); ``--exclude PATTERN``
 ``--exclude 'CbAS*' --exclude 'GA *'`` for the cheap cells first. Records land in the normal store
 (``records/paper/...``): commit them as they land.
 
-Cost of a cell without runs: the measured CPU minutes per run of the same method, settings and regularizers on the
-other task, scaled by the tasks' training rows (TF-Bind-8 32,898 / TF-Bind-10 10,000 = 3.29x, the ratio the issue
-measured), else (a cell of IGNITE-2 runs only) the IGNITE runs of the same method on the same task, else an a priori
-estimate (:data:`ESTIMATE_MIN`); the progress table says which.
+Cost of what is left, priced per kind of run (plain, IGNITE, IGNITE-2: a regularized run costs 2-3x a plain one):
+the kind's measured CPU minutes per run in the cell, else the same kind in the cell with the same method, settings
+and regularizers on the other task, scaled by the tasks' training rows (TF-Bind-8 32,898 / TF-Bind-10 10,000 =
+3.29x, the ratio the issue measured), else (a regularized kind) the same method's regularized runs on the same task,
+else an a priori estimate (:data:`ESTIMATE_MIN`); the progress table says which.
 """
 from __future__ import annotations
 
@@ -65,10 +66,11 @@ class Cell:
     variants: list = field(default_factory=lambda: [{}, IGNITE])  # regularizers; {} = plain
     extra_overrides: dict = field(default_factory=dict)
 
-    def estimate(self) -> float:
-        """A priori CPU-minutes per run of this cell (an IGNITE run ~3x a plain one, benchmarks/results/ignite.md)."""
+    def estimate(self, regularizer: dict) -> float:
+        """A priori CPU-minutes per run of this cell with ``regularizer`` ({} = plain; a regularized run ~3x a plain
+        one, benchmarks/results/ignite.md)."""
         base = ESTIMATE_MIN.get(("GA-diag" if self.settings == "diagnostic" else self.method, self.task), 10)
-        return base * sum(3 if reg else 1 for reg in self.variants) / len(self.variants)
+        return base * (3 if regularizer else 1)
 
     def overrides(self) -> dict:
         return {**settings_overrides(self.settings, self.method), **self.extra_overrides}
@@ -131,72 +133,88 @@ def _twin(c: Cell, cells: list[Cell]) -> Cell | None:
                  == (c.method, c.settings, c.variants, c.extra_overrides)), None)
 
 
-def _sibling(c: Cell, cells: list[Cell]) -> Cell | None:
-    """For a cell of regularized runs only (GA IGNITE-2): the cell with its method, task, settings and overrides that
-    also has regularized runs (GA plain/IGNITE). IGNITE-2 differs from IGNITE only in lambda_0 and rho, not in the
-    work per step, so the sibling's regularized runs measure its cost."""
-    if not c.variants or not all(c.variants):
-        return None
-    return next((o for o in cells if o is not c and (o.task, o.method, o.settings, o.extra_overrides)
-                 == (c.task, c.method, c.settings, c.extra_overrides) and any(o.variants)), None)
+def _variant(reg: dict) -> str:
+    """A run's variant key: its regularizer's name, "" for a plain run."""
+    return (reg or {}).get("name", "")
 
 
-def estimates(cells: list[Cell], measured: dict[str, list[float]],
-              measured_regularized: dict[str, list[float]] | None = None) -> dict[str, tuple[float, str]]:
-    """``{cell name: (CPU minutes per run, how)}``: measured (``how`` = ""), else its twin on the other task's
-    measured minutes times the rows ratio (``how`` = "from <twin> x <ratio>"), else, for a cell of regularized runs
-    only, the regularized runs of its sibling on the same task (``measured_regularized``: ``{cell name: minutes of
-    its regularized runs}``; ``how`` = "from <sibling>'s regularized runs"), else :meth:`Cell.estimate`
-    (``how`` = "a priori")."""
+def _siblings(c: Cell, cells: list[Cell]) -> list[Cell]:
+    """The other cells with ``c``'s method, task, settings and overrides (GA IGNITE-2 and GA plain/IGNITE): their
+    regularized runs do the same work per step as ``c``'s (IGNITE-2 differs from IGNITE only in lambda_0 and rho)."""
+    return [o for o in cells if o is not c and (o.task, o.method, o.settings, o.extra_overrides)
+            == (c.task, c.method, c.settings, c.extra_overrides)]
+
+
+def _mean(xs: list[float]) -> float:
+    return sum(xs) / len(xs)
+
+
+def estimates(cells: list[Cell], measured: dict[tuple[str, str], list[float]]) -> dict[tuple[str, str], tuple[float, str]]:
+    """CPU minutes per run for every (cell name, variant) of ``cells``, a variant being a regularizer's name or ""
+    for the plain runs (a plain run and an IGNITE run of one cell differ ~2-3x, so each is priced on its own).
+    ``measured``: ``{(cell name, variant): minutes of its finished runs}``. Returns ``{(cell name, variant):
+    (minutes, how)}``: the variant's own measured runs (``how`` = ""), else the same variant of its twin on the
+    other task times the training rows ratio (``how`` = "from TF-Bind-<n> x <ratio>"), else, for a regularized
+    variant, a sibling's regularized runs on the same task (``how`` = "from <sibling>'s <variant> runs"), else
+    :meth:`Cell.estimate`'s a priori minutes for the variant (``how`` = "a priori")."""
     out = {}
-    measured_regularized = measured_regularized or {}
     for c in cells:
-        if measured.get(c.name):
-            out[c.name] = (sum(measured[c.name]) / len(measured[c.name]), "")
-            continue
-        twin, sibling = _twin(c, cells), _sibling(c, cells)
-        if twin is not None and measured.get(twin.name):
-            ratio = ROWS[c.task] / ROWS[twin.task]
-            out[c.name] = (sum(measured[twin.name]) / len(measured[twin.name]) * ratio,
-                           f"from {'TF-Bind-8' if twin.task == TF8 else 'TF-Bind-10'} x {ratio:.2f}")
-        elif sibling is not None and measured_regularized.get(sibling.name):
-            mins = measured_regularized[sibling.name]
-            out[c.name] = (sum(mins) / len(mins), f"from {sibling.name}'s regularized runs")
-        else:
-            out[c.name] = (c.estimate(), "a priori")
+        twin = _twin(c, cells)
+        for reg in c.variants:
+            v = _variant(reg)
+            if measured.get((c.name, v)):
+                out[c.name, v] = (_mean(measured[c.name, v]), "")
+                continue
+            if twin is not None and measured.get((twin.name, v)):
+                ratio = ROWS[c.task] / ROWS[twin.task]
+                out[c.name, v] = (_mean(measured[twin.name, v]) * ratio,
+                                  f"from {'TF-Bind-8' if twin.task == TF8 else 'TF-Bind-10'} x {ratio:.2f}")
+                continue
+            found = next(((o, ov, measured[o.name, ov]) for o in _siblings(c, cells) for ov in map(_variant, o.variants)
+                          if v and ov and measured.get((o.name, ov))), None) if v else None
+            if found:
+                o, ov, mins = found
+                out[c.name, v] = (_mean(mins), f"from {o.name}'s {ov} runs")
+            else:
+                out[c.name, v] = (c.estimate(reg), "a priori")
     return out
 
 
 def progress_table(selected: list[Cell], store: RecordStore) -> str:
-    """Markdown: per cell, seeds done / left, measured minutes per run, core-hours spent and left."""
+    """Markdown: per cell, seeds done / left, measured minutes per run of each variant, core-hours spent and left."""
     rows, spent_total, left_total = [], 0.0, 0.0
-    state = {}
+    state, measured = {}, {}
     for c in selected:
-        done_pairs, mins, runs_left, regularized = 0, [], 0, []
+        done_pairs, spent, missing = 0, 0.0, []
         for seed in range(c.seeds):
             specs = c.specs(seed)
             recs = [store.load(s) if store.has(s) else None for s in specs]
             done_pairs += all(r is not None for r in recs)
-            runs_left += sum(r is None for r in recs)
-            mins += [_minutes(r) for r in recs if r is not None]
-            regularized += [_minutes(r) for s, r in zip(specs, recs) if r is not None and s.regularizer]
-        state[c.name] = (done_pairs, mins, runs_left, regularized)
-    est = estimates(selected, {name: st[1] for name, st in state.items()}, {name: st[3] for name, st in state.items()})
+            for s, r in zip(specs, recs):
+                if r is None:
+                    missing.append(_variant(s.regularizer))
+                else:
+                    measured.setdefault((c.name, _variant(s.regularizer)), []).append(_minutes(r))
+                    spent += _minutes(r)
+        state[c.name] = (done_pairs, spent, missing)
+    est = estimates(selected, measured)
     for c in selected:
-        done_pairs, mins, runs_left, _ = state[c.name]
-        per_run, how = est[c.name]
-        spent, left = sum(mins) / 60, runs_left * per_run / 60
-        spent_total, left_total = spent_total + spent, left_total + left
-        shown = "%.1f" % per_run if not how else "(est. %.1f, %s)" % (per_run, how)
+        done_pairs, spent, missing = state[c.name]
+        left = sum(est[c.name, v][0] for v in missing)
+        spent_total, left_total = spent_total + spent / 60, left_total + left / 60
+        shown = " / ".join("%.1f" % est[c.name, v][0] if not est[c.name, v][1] else
+                           "(est. %.1f, %s)" % est[c.name, v] for v in map(_variant, c.variants))
         rows.append(f"| {c.name} | {c.settings} | {len(c.variants)} | {done_pairs} / {c.seeds} | {c.seeds - done_pairs} "
-                    f"| {shown} | {spent:.2f} | {left:.2f} |")
+                    f"| {shown} | {spent / 60:.2f} | {left / 60:.2f} |")
     head = ("# Paper-settings campaign: progress\n\n"
             "Generated by `python tools/campaign.py --progress` from the records in `records/paper/` (do not edit).\n"
             "Minutes per run: measured CPU time (wall time for records older than `timings.cpu_seconds`), one torch\n"
-            "thread, niced, on the 2-core development machine with other work beside it; '(est.)': no run of the cell\n"
-            "yet, so the same method's measured minutes on the other task scaled by the training rows (TF-Bind-8\n"
-            "32,898 / TF-Bind-10 10,000), for a cell of IGNITE-2 runs only its plain/IGNITE sibling's IGNITE runs (same work\n"
-            "per step), or an a priori estimate (benchmarks and the issue) where none of these exists.\n\n"
+            "thread, niced, on the 2-core development machine with other work beside it; one number per kind of run of\n"
+            "the cell, in its order (plain / IGNITE: a regularized run costs 2-3x a plain one, so each is priced on its\n"
+            "own). '(est.)': no run of that kind yet, so the same kind's measured minutes on the other task scaled by\n"
+            "the training rows (TF-Bind-8 32,898 / TF-Bind-10 10,000), for a regularized kind without one the same\n"
+            "method's regularized runs on the same task (IGNITE-2 does IGNITE's work per step), or an a priori\n"
+            "estimate (benchmarks and the issue) where none of these exists.\n\n"
             "| cell | settings | runs per seed | seeds done / target | seeds left | minutes per run | core-hours spent "
             "| core-hours left (est.) |\n|---|---|---|---|---|---|---|---|\n")
     return head + "\n".join(rows) + f"\n| **total** | | | | | | **{spent_total:.2f}** | **{left_total:.2f}** |\n"
