@@ -88,6 +88,21 @@ def test_m2_pure_noise_is_inconclusive_with_the_n_that_would_decide_it():
     assert isinstance(row["decide_n"], int) and row["decide_n"] > 4
 
 
+def test_m2_verdict_reads_the_100th_percentile_and_its_evidence_shows_the_50th_beside_it():
+    recs = _ablation(-0.2)  # alpha = 0 scores 0.2 lower at the 100th percentile on every task ...
+    for r in recs:
+        if r["spec"]["overrides"]:  # ... but 0.1 higher at the 50th (record() sets norm_p50 = 0.8 x the score)
+            r["result"]["norm_p50"] = 0.8 * (r["result"]["norm_p100"] + 0.2) + 0.1
+    s = setting(recs)
+    assert C.claim_m2(s)["verdict"] == "holds"  # the rule reads the 100th percentile only
+    ev = C.evidence_table("M2", s)
+    assert list(ev.index.get_level_values("percentile").unique()) == [100, 50]
+    assert (ev.loc[100].verdict == "improves").all() and (ev.loc[50].verdict == "worsens").all()
+    # alpha 1 - alpha 0 at the 50th: -0.1 - 0.8 x the mean noise of the task's four seeds
+    expected = [-0.1 - 0.8 * NOISE[[(s + j) % 8 for s in range(4)]].mean() for j in range(4)]
+    assert ev.loc[50]["diff"].to_numpy() == pytest.approx(expected, abs=1e-4)
+
+
 def test_too_few_seeds_is_inconclusive_at_that_n():
     # a real 0.05 gain, but two seeds with a large spread: the paired interval holds 0
     noise = np.array([0.06, -0.06, 0.05, -0.05])
