@@ -40,13 +40,17 @@ def test_estimates_measured_then_twin_scaled_by_rows_then_a_priori(tool):
 
 def test_each_kind_of_run_is_priced_from_its_own_kind(tool):
     """GA TF-Bind-8 with one plain run (29 min) and none with IGNITE: its IGNITE runs are priced from TF-Bind-10's
-    IGNITE runs, not from the plain run (which would price them at a third of their cost)."""
+    IGNITE runs, not from the plain run (which would price them at a third of their cost), scaled by the plain
+    runs' measured ratio between the tasks (29 / 8), not the rows' 3.29."""
     cells = [c for c in tool.cells() if c.method == "GA" and c.settings == "ignite"]
     ga10 = next(c for c in cells if c.task == tool.TF10 and c.variants == [{}, tool.IGNITE])
     ga8 = next(c for c in cells if c.task == tool.TF8 and c.variants == [{}, tool.IGNITE])
-    est = tool.estimates(cells, {(ga8.name, ""): [29.0], (ga10.name, ""): [8.0], (ga10.name, "ignite"): [20.0]})
+    est = tool.estimates(cells, {(ga8.name, ""): [29.0], (ga10.name, ""): [7.0, 9.0], (ga10.name, "ignite"): [20.0]})
     assert est[ga8.name, ""] == (29.0, "")
-    assert est[ga8.name, "ignite"] == (pytest.approx(20.0 * 3.2898), "from TF-Bind-10 x 3.29")
+    assert est[ga8.name, "ignite"] == (pytest.approx(20.0 * 29.0 / 8.0), "from TF-Bind-10 x 3.62 (plain runs' ratio)")
+    # without a kind measured in both cells the rows' ratio scales
+    rows = tool.estimates(cells, {(ga10.name, ""): [8.0], (ga10.name, "ignite"): [20.0]})
+    assert rows[ga8.name, "ignite"] == (pytest.approx(20.0 * 3.2898), "from TF-Bind-10 x 3.29")
 
 
 def test_a_regularized_kind_without_twin_is_estimated_from_its_siblings_regularized_runs(tool):
@@ -67,8 +71,8 @@ def test_a_regularized_kind_without_twin_is_estimated_from_its_siblings_regulari
 
 
 def test_progress_table_sums_what_is_left_per_kind(tool):
-    """One GA TF-Bind-8 plain run done (30 CPU minutes), TF-Bind-10 measured: left = IGNITE seed 0 + plain and
-    IGNITE seed 1, each priced by its kind."""
+    """One GA TF-Bind-8 plain run done (30 CPU minutes), TF-Bind-10 measured (plain 8, IGNITE 20): left = IGNITE
+    seed 0 + plain and IGNITE seed 1, each priced by its kind."""
     cells = [c for c in tool.cells() if c.method == "GA" and c.settings == "ignite" and c.variants == [{}, tool.IGNITE]]
     ga10, ga8 = (next(c for c in cells if c.task == t) for t in (tool.TF10, tool.TF8))
     minutes = {s.key: 8.0 for seed in range(ga10.seeds) for s in ga10.specs(seed)[:1]}
@@ -84,9 +88,9 @@ def test_progress_table_sums_what_is_left_per_kind(tool):
 
     text = tool.progress_table(cells, Store())
     row = next(line for line in text.splitlines() if line.startswith(f"| {ga8.name} "))
-    left = (20.0 * 3.2898 + 30.0 + 20.0 * 3.2898) / 60
+    left = (20.0 * 30.0 / 8.0 + 30.0 + 20.0 * 30.0 / 8.0) / 60  # IGNITE: TF-Bind-10's x the plain runs' ratio
     assert row.split(" | ")[-1] == f"{left:.2f} |" and row.split(" | ")[-2] == f"{30.0 / 60:.2f}"
-    assert "30.0 / (est. 65.8, from TF-Bind-10 x 3.29)" in row and "| 0 / 2 | 2 |" in row
+    assert "30.0 / (est. 75.0, from TF-Bind-10 x 3.75 (plain runs' ratio))" in row and "| 0 / 2 | 2 |" in row
     row10 = next(line for line in text.splitlines() if line.startswith(f"| {ga10.name} "))
     assert "| 8.0 / 20.0 |" in row10 and row10.endswith("| 0.00 |")
     assert f"**{(30.0 + ga10.seeds * 28.0) / 60:.2f}** | **{left:.2f}** |" in text

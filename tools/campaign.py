@@ -19,8 +19,9 @@ name matches PATTERN (fnmatch; a plain word: contains it); ``--exclude PATTERN``
 
 Cost of what is left, priced per kind of run (plain, IGNITE, IGNITE-2: a regularized run costs 2-3x a plain one):
 the kind's measured CPU minutes per run in the cell, else the same kind in the cell with the same method, settings
-and regularizers on the other task, scaled by the tasks' training rows (TF-Bind-8 32,898 / TF-Bind-10 10,000 =
-3.29x, the ratio the issue measured), else (a regularized kind) the same method's regularized runs on the same task,
+and regularizers on the other task, scaled by the two cells' measured ratio for a kind both have run (GA plain:
+3.9x), or without one by the tasks' training rows (TF-Bind-8 32,898 / TF-Bind-10 10,000 = 3.29x, the ratio the
+issue measured), else (a regularized kind) the same method's regularized runs on the same task,
 else an a priori estimate (:data:`ESTIMATE_MIN`); the progress table says which.
 """
 from __future__ import annotations
@@ -154,7 +155,9 @@ def estimates(cells: list[Cell], measured: dict[tuple[str, str], list[float]]) -
     for the plain runs (a plain run and an IGNITE run of one cell differ ~2-3x, so each is priced on its own).
     ``measured``: ``{(cell name, variant): minutes of its finished runs}``. Returns ``{(cell name, variant):
     (minutes, how)}``: the variant's own measured runs (``how`` = ""), else the same variant of its twin on the
-    other task times the training rows ratio (``how`` = "from TF-Bind-<n> x <ratio>"), else, for a regularized
+    other task times the ratio of the two cells' measured minutes for another variant both have (``how`` =
+    "from TF-Bind-<n> x <ratio> (<variant> runs' ratio)"), or, without one, the training rows ratio (``how`` =
+    "from TF-Bind-<n> x <ratio>"), else, for a regularized
     variant, a sibling's regularized runs on the same task (``how`` = "from <sibling>'s <variant> runs"), else
     :meth:`Cell.estimate`'s a priori minutes for the variant (``how`` = "a priori")."""
     out = {}
@@ -166,12 +169,18 @@ def estimates(cells: list[Cell], measured: dict[tuple[str, str], list[float]]) -
                 out[c.name, v] = (_mean(measured[c.name, v]), "")
                 continue
             if twin is not None and measured.get((twin.name, v)):
-                ratio = ROWS[c.task] / ROWS[twin.task]
+                ratio, of = ROWS[c.task] / ROWS[twin.task], ""
+                # another kind measured in both cells gives the method's own ratio between the tasks (GA: 3.9x, not
+                # the rows' 3.29x): it prices this kind better than the rows do
+                both = [u for u in map(_variant, c.variants) if measured.get((c.name, u)) and measured.get((twin.name, u))]
+                if both:
+                    u = both[0]
+                    ratio, of = _mean(measured[c.name, u]) / _mean(measured[twin.name, u]), f" ({u or 'plain'} runs' ratio)"
                 out[c.name, v] = (_mean(measured[twin.name, v]) * ratio,
-                                  f"from {'TF-Bind-8' if twin.task == TF8 else 'TF-Bind-10'} x {ratio:.2f}")
+                                  f"from {'TF-Bind-8' if twin.task == TF8 else 'TF-Bind-10'} x {ratio:.2f}{of}")
                 continue
             found = next(((o, ov, measured[o.name, ov]) for o in _siblings(c, cells) for ov in map(_variant, o.variants)
-                          if v and ov and measured.get((o.name, ov))), None) if v else None
+                          if ov and measured.get((o.name, ov))), None) if v else None  # regularized kinds only
             if found:
                 o, ov, mins = found
                 out[c.name, v] = (_mean(mins), f"from {o.name}'s {ov} runs")
@@ -212,9 +221,9 @@ def progress_table(selected: list[Cell], store: RecordStore) -> str:
             "thread, niced, on the 2-core development machine with other work beside it; one number per kind of run of\n"
             "the cell, in its order (plain / IGNITE: a regularized run costs 2-3x a plain one, so each is priced on its\n"
             "own). '(est.)': no run of that kind yet, so the same kind's measured minutes on the other task scaled by\n"
-            "the training rows (TF-Bind-8 32,898 / TF-Bind-10 10,000), for a regularized kind without one the same\n"
-            "method's regularized runs on the same task (IGNITE-2 does IGNITE's work per step), or an a priori\n"
-            "estimate (benchmarks and the issue) where none of these exists.\n\n"
+            "the two tasks' measured ratio for another kind of run of the cell, else by the training rows (TF-Bind-8\n"
+            "32,898 / TF-Bind-10 10,000); for a regularized kind without either, the same method's regularized runs on\n"
+            "the same task (IGNITE-2 does IGNITE's work per step); else an a priori estimate (benchmarks and the issue).\n\n"
             "| cell | settings | runs per seed | seeds done / target | seeds left | minutes per run | core-hours spent "
             "| core-hours left (est.) |\n|---|---|---|---|---|---|---|---|\n")
     return head + "\n".join(rows) + f"\n| **total** | | | | | | **{spent_total:.2f}** | **{left_total:.2f}** |\n"
