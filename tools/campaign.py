@@ -150,6 +150,16 @@ def _mean(xs: list[float]) -> float:
     return sum(xs) / len(xs)
 
 
+def _task_ratio(c: Cell, twin: Cell, measured: dict[tuple[str, str], list[float]]) -> tuple[float, str]:
+    """Cost of a run of ``c`` over one of its ``twin`` (other task), and what it rests on: the two cells' measured
+    minutes for the first kind both have run (the method's own ratio, GA plain 3.9x: it prices better than the
+    rows do), else the tasks' training rows (3.29x)."""
+    for u in map(_variant, c.variants):
+        if measured.get((c.name, u)) and measured.get((twin.name, u)):
+            return _mean(measured[c.name, u]) / _mean(measured[twin.name, u]), f" ({u or 'plain'} runs' ratio)"
+    return ROWS[c.task] / ROWS[twin.task], ""
+
+
 def estimates(cells: list[Cell], measured: dict[tuple[str, str], list[float]]) -> dict[tuple[str, str], tuple[float, str]]:
     """CPU minutes per run for every (cell name, variant) of ``cells``, a variant being a regularizer's name or ""
     for the plain runs (a plain run and an IGNITE run of one cell differ ~2-3x, so each is priced on its own).
@@ -157,9 +167,9 @@ def estimates(cells: list[Cell], measured: dict[tuple[str, str], list[float]]) -
     (minutes, how)}``: the variant's own measured runs (``how`` = ""), else the same variant of its twin on the
     other task times the ratio of the two cells' measured minutes for another variant both have (``how`` =
     "from TF-Bind-<n> x <ratio> (<variant> runs' ratio)"), or, without one, the training rows ratio (``how`` =
-    "from TF-Bind-<n> x <ratio>"), else, for a regularized
-    variant, a sibling's regularized runs on the same task (``how`` = "from <sibling>'s <variant> runs"), else
-    :meth:`Cell.estimate`'s a priori minutes for the variant (``how`` = "a priori")."""
+    "from TF-Bind-<n> x <ratio>"; :func:`_task_ratio`), else, for a regularized variant, a sibling's regularized runs
+    on the same task (``how`` = "from <sibling>'s <variant> runs"), else :meth:`Cell.estimate`'s a priori minutes
+    for the variant (``how`` = "a priori")."""
     out = {}
     for c in cells:
         twin = _twin(c, cells)
@@ -169,13 +179,7 @@ def estimates(cells: list[Cell], measured: dict[tuple[str, str], list[float]]) -
                 out[c.name, v] = (_mean(measured[c.name, v]), "")
                 continue
             if twin is not None and measured.get((twin.name, v)):
-                ratio, of = ROWS[c.task] / ROWS[twin.task], ""
-                # another kind measured in both cells gives the method's own ratio between the tasks (GA: 3.9x, not
-                # the rows' 3.29x): it prices this kind better than the rows do
-                both = [u for u in map(_variant, c.variants) if measured.get((c.name, u)) and measured.get((twin.name, u))]
-                if both:
-                    u = both[0]
-                    ratio, of = _mean(measured[c.name, u]) / _mean(measured[twin.name, u]), f" ({u or 'plain'} runs' ratio)"
+                ratio, of = _task_ratio(c, twin, measured)
                 out[c.name, v] = (_mean(measured[twin.name, v]) * ratio,
                                   f"from {'TF-Bind-8' if twin.task == TF8 else 'TF-Bind-10'} x {ratio:.2f}{of}")
                 continue

@@ -909,8 +909,9 @@ def _evidence_table(claim: str, setting: Setting, live: dict) -> pd.DataFrame:
         return pd.concat({p: m1_evidence(setting, percentile=p) for p in (100, 50)}, names=["percentile"]).round(4) \
             if not m1_evidence(setting).empty else pd.DataFrame()
     if claim == "M2":  # the verdict reads the 100th percentile; the 50th is shown beside it (the paper reports both)
-        return pd.concat({p: m2_evidence(setting, percentile=p)[["task"] + PAIRED_DISPLAY] for p in (100, 50)},
-                         names=["percentile"]).round(4) if not m2_evidence(setting).empty else pd.DataFrame()
+        by_p = {p: m2_evidence(setting, percentile=p) for p in (100, 50)}
+        return pd.concat({p: t[["task"] + PAIRED_DISPLAY] for p, t in by_p.items()}, names=["percentile"]).round(4) \
+            if not by_p[100].empty else pd.DataFrame()
     if claim == "P1":
         return p1_evidence(setting).round(4)
     if claim == "P2":
