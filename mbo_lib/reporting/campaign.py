@@ -21,11 +21,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
 import pandas as pd
 
 from .. import stats
+from ..config import REPO_ROOT
 from ..errors import InvalidInputError
 from ..experiments.record import records_frame
 from ..experiments.spec import RunSpec, plain, same_value
@@ -47,8 +49,24 @@ GPU_NOTES = {
                         "TF-Bind-8, 3x that with IGNITE: ~2.5 / ~7.5 CPU-hours per seed for -Mean and -Min together, which "
                         "share one training; minutes on a GPU)",
     "PGS": "GPU work: tools/gpu_campaign.py (401k CQL steps per p: about 80 CPU-hours per seed)",
-    "MINs": "GPU work: tools/gpu_campaign.py does not run it yet (paper-size GAN; no CPU cost measured)",
 }
+MINS_COST = "benchmarks/results/mins_paper_cost.json"  # benchmarks/bench_mins_paper.py's measurement
+
+
+def mins_gpu_note(path=None) -> str:
+    """MINs' GPU note with the CPU cost that ``benchmarks/bench_mins_paper.py`` measured (its JSON, ``path``;
+    default :data:`MINS_COST` in the checkout), or a note saying that none was measured when the file is absent."""
+    path = Path(path) if path is not None else REPO_ROOT / MINS_COST
+    try:
+        cost = json.loads(path.read_text())
+        plain_h, ignite_h, task = float(cost["plain_cpu_hours"]), float(cost["ignite_cpu_hours"]), cost["task"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return "GPU work: tools/gpu_campaign.py does not run it yet (paper-size GAN; no CPU cost measured)"
+    return (f"GPU work: tools/gpu_campaign.py does not run it yet (paper-size GAN: ~{plain_h:.1f} CPU-hours per "
+            f"run on {SHORT_NAMES.get(task, task)}, ~{ignite_h:.1f} with IGNITE; measured per epoch, {MINS_COST[:-5]}.md)")
+
+
+GPU_NOTES["MINs"] = mins_gpu_note()
 GPU_NOTES["GA-Ensemble-Min"] = GPU_NOTES["GA-Ensemble-Mean"]
 GPU_CAMPAIGN_METHODS, GPU_CAMPAIGN_TASK = ("GA-Ensemble-Mean", "GA-Ensemble-Min", "PGS"), TF8  # what it runs
 COMS_FULL_NOTE = ("GPU work: COMs with the COMs paper's 50 epochs, about 6 CPU-hours per seed "

@@ -196,3 +196,16 @@ def test_settings_score_wide_one_cell_per_label():
     assert ga.startswith("0.600 ± 0.082 [") and ga.endswith("(n=3)")
     assert wide.loc[("COMs", "TFBind10"), "baselines"] == cp.COMS_FULL_NOTE
     assert wide.loc[("COMs", "TFBind10"), "quick"] == "—"
+
+
+def test_mins_gpu_note_reads_the_measured_cost_or_says_none_was_measured(tmp_path):
+    cost = tmp_path / "mins_paper_cost.json"
+    cost.write_text('{"task": "TFBind8-Exact-v0", "plain_cpu_hours": 7.25, "ignite_cpu_hours": 7.61}')
+    note = cp.mins_gpu_note(cost)
+    assert note.startswith("GPU work:") and "~7.2 CPU-hours per run on TFBind8, ~7.6 with IGNITE" in note
+    assert "benchmarks/results/mins_paper_cost.md" in note
+    assert "no CPU cost measured" in cp.mins_gpu_note(tmp_path / "absent.json")
+    cost.write_text('{"task": "TFBind8-Exact-v0"}')  # a file without the numbers is not a measurement
+    assert "no CPU cost measured" in cp.mins_gpu_note(cost)
+    # the notebooks' empty MINs cells carry the checkout's note (the measured one once the benchmark has run)
+    assert cp.cell_note("MINs", T8, "ignite", "ignite", n=0) == cp.GPU_NOTES["MINs"] == cp.mins_gpu_note()
