@@ -10,7 +10,8 @@ This is what ``make run`` (``python run_all.py --compute``) does around the note
    :func:`describe_store` is the line they print about where their records come from.
 3. :meth:`FreshRun.finish` compares every record of the fresh store with the committed record at the same path
    (:func:`compare_stores`): every stored score (``result``, ``curve``, sharpness on the candidates) must be
-   bit-identical. A committed record that :func:`~mbo_lib.experiments.store.check_record` rejects is reported
+   bit-identical (the sharpness across CPU kernel paths within a float32 tolerance, said in the line:
+   :func:`~mbo_lib.experiments.verify.score_differences`). A committed record that :func:`~mbo_lib.experiments.store.check_record` rejects is reported
    as stale (its configuration is not what the code runs now), one that is absent as missing. Differences are
    reported, not fatal; a run that failed is.
 
@@ -35,7 +36,7 @@ from typing import Callable, Iterable, Sequence
 from ..errors import CorruptRecordError, InvalidInputError, MBOError
 from .spec import RunSpec
 from .store import RecordStore, check_record, read_record
-from .verify import score_differences
+from .verify import SHARPNESS_RTOL, kernel_path_note, score_differences
 
 MARKER = ".mbo-fresh-store"  # a JSON file in the root of a store made by FreshRun (no .json suffix: not a record)
 # The methods each notebook runs (its tasks and seeds are its parameters), so its runs can be computed in worker
@@ -194,7 +195,7 @@ def compare_record(fresh: dict, committed_path: Path, spec: RunSpec) -> Comparis
         return Comparison(rel, "stale", reason)
     diffs = score_differences(committed, fresh)
     if not diffs:
-        return Comparison(rel, "identical")
+        return Comparison(rel, "identical", kernel_path_note(committed, fresh))
     deltas = [d for _, d in diffs if not math.isnan(d)]
     fields = ", ".join(name for name, _ in diffs[:4]) + (f" and {len(diffs) - 4} more" if len(diffs) > 4 else "")
     return Comparison(rel, "differs", fields, max(deltas) if deltas else math.nan)
@@ -228,17 +229,20 @@ def summary_line(comparisons: Sequence[Comparison], committed_root: str | Path) 
     deltas = [c.max_delta for c in comparisons if c.status == "differs" and c.max_delta is not None]
     finite = [d for d in deltas if not math.isnan(d)]
     size = f" (max |delta| {max(finite):.3g})" if finite else (" (values of another kind)" if deltas else "")
+    within = sum(c.status == "identical" and bool(c.detail) for c in comparisons)
+    within = (f"; {within} of them with the sharpness within {SHARPNESS_RTOL:g} relative across CPU kernel paths"
+              if within else "")
     return (f"compared with the committed records in {committed_root}: {n['identical']} of {len(comparisons)} "
-            f"runs bit-identical (result, curve, sharpness on candidates); {n['differs']} differ{size}; "
+            f"runs bit-identical (result, curve, sharpness on candidates{within}); {n['differs']} differ{size}; "
             f"committed record stale: {n['stale']}, missing: {n['missing']}; failed runs: {n['failed']}. "
             f"Differences, stale and missing records are reported, not fatal; a failed run is.")
 
 
 def detail_lines(comparisons: Sequence[Comparison]) -> list[str]:
-    """One line per run that is not identical."""
+    """One line per run that is not identical, or identical with a note (the sharpness across kernel paths)."""
     lines = []
     for c in comparisons:
-        if c.status == "identical":
+        if c.status == "identical" and not c.detail:
             continue
         size = f" max |delta| {c.max_delta:.3g};" if c.status == "differs" and c.max_delta is not None else ""
         lines.append(f"  {c.status:>8}  {c.relpath}:{size} {c.detail}")

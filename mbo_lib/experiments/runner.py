@@ -67,7 +67,10 @@ def environment_info(device: torch.device) -> dict:
     commit = code_revision()
     return {"python": sys.version.split()[0], "platform": platform.platform(), "device": str(device),
             "device_name": torch.cuda.get_device_name(device) if device.type == "cuda" else platform.processor(),
-            "torch_threads": torch.get_num_threads(), "packages": versions, "git_commit": commit}
+            "torch_threads": torch.get_num_threads(), "packages": versions, "git_commit": commit,
+            # the instruction set torch's CPU kernels dispatch to (AVX512, AVX2, DEFAULT): float reductions such as
+            # the sharpness on the candidates round differently on each (mbo_lib.experiments.verify)
+            "cpu_capability": torch.backends.cpu.get_cpu_capability()}
 
 
 def surrogate_gradient_norm(output, device: torch.device) -> float | None:

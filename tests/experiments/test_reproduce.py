@@ -131,3 +131,16 @@ def test_fresh_run_computes_compares_and_counts_failures(tmp_path, record):
     assert lines[-1].startswith(f"compared with the committed records in {committed.root}: 1 of 1 runs bit-identical")
     with pytest.raises(InvalidInputError, match="workers"):
         FreshRun(tmp_path / "x", committed.root, workers=0)
+
+
+def test_sharpness_across_cpu_kernel_paths_is_identical_within_tolerance_and_said(tmp_path, record):
+    committed = copy.deepcopy(record)
+    committed["environment"]["cpu_capability"] = "OTHER"
+    committed["surrogate_grad_norm_on_candidates"] = record["surrogate_grad_norm_on_candidates"] * (1 + 2e-6)
+    fresh, store = _stores(tmp_path, {SPEC: record}, {SPEC: committed})
+    [c] = compare_stores(fresh, store)
+    assert c.status == "identical" and "record OTHER" in c.detail
+    assert "1 of 1 runs bit-identical (result, curve, sharpness on candidates; 1 of them with the sharpness within " \
+           "0.0001 relative across CPU kernel paths)" in summary_line([c], store.root)
+    from mbo_lib.experiments.reproduce import detail_lines
+    assert detail_lines([c]) == [f"  identical  {SPEC.relpath}: {c.detail}"]

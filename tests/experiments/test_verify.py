@@ -151,3 +151,51 @@ def test_dirty_and_per_cell_select_one_record_of_every_cell_made_from_a_dirty_ch
     assert select_records(store, per_cell=True) == sorted([small_spec(2).relpath, other.relpath])
     code, lines = run_verify(store, dirty=True, per_cell=True)
     assert code == 0 and len(lines) == 2 and "dirty only, one per cell" in lines[-1]
+
+
+def _pair(sharp_stored, sharp_fresh, cap_stored, cap_fresh, p100=(0.9, 0.9)):
+    def rec(sharp, cap, p):
+        env = {"device": "cpu", **({"cpu_capability": cap} if cap is not None else {})}
+        return {"result": {"norm_p100": p}, "curve": [{"step": 0, "norm_p100": 0.5}],
+                "surrogate_grad_norm_on_candidates": sharp, "environment": env}
+    return rec(sharp_stored, cap_stored, p100[0]), rec(sharp_fresh, cap_fresh, p100[1])
+
+
+def test_sharpness_is_exact_on_one_kernel_path_and_within_tolerance_across_paths():
+    from mbo_lib.experiments.verify import SHARPNESS_RTOL, kernel_path_note, score_differences
+    off = 4.129318714141846 * (1 + 4e-6)  # the size seen between an AVX2 machine and a committed record
+    # same kernel path: bit for bit, so even this is a difference
+    stored, fresh = _pair(4.129318714141846, off, "AVX2", "AVX2")
+    assert [f for f, _ in score_differences(stored, fresh)] == ["surrogate_grad_norm_on_candidates"]
+    # across kernel paths (or a record made before the field existed): within the tolerance, with a note
+    for cap in ("AVX512", None):
+        stored, fresh = _pair(4.129318714141846, off, cap, "AVX2")
+        assert score_differences(stored, fresh) == []
+        note = kernel_path_note(stored, fresh)
+        assert "scores bit-identical" in note and "4e-06 relative" in note and "here AVX2" in note
+        assert ("record AVX512" if cap else "record not stored") in note
+    # beyond the tolerance, an infinite or a missing value, or any score: still differences
+    for sharp in (4.129318714141846 * (1 + 10 * SHARPNESS_RTOL), float("inf"), None):
+        stored, fresh = _pair(4.129318714141846, sharp, "AVX512", "AVX2")
+        assert [f for f, _ in score_differences(stored, fresh)] == ["surrogate_grad_norm_on_candidates"]
+    stored, fresh = _pair(1.0, 1.0, "AVX512", "AVX2", p100=(0.9, 0.9 + 1e-15))
+    assert [f for f, _ in score_differences(stored, fresh)] == ["result.norm_p100"]
+    assert kernel_path_note(*_pair(1.0, 1.0, "AVX512", "AVX2")) == ""  # bit-identical: nothing to say
+
+
+def test_records_store_the_cpu_kernel_path(store):
+    import torch
+    record = json.loads(store.path(small_spec()).read_text())
+    assert record["environment"]["cpu_capability"] == torch.backends.cpu.get_cpu_capability()
+
+
+def test_verify_line_says_when_the_sharpness_matched_only_within_tolerance(store):
+    def older_machine(r):  # as if made on another kernel path: a float32-noise-sized change of the sharpness
+        r["environment"]["cpu_capability"] = "OTHER"
+        r["surrogate_grad_norm_on_candidates"] *= 1 + 2e-6
+    alter(store, small_spec(), older_machine)
+    code, lines = run_verify(store)
+    assert code == 0
+    assert lines[0].startswith(f"{small_spec().relpath}: identical (scores bit-identical; "
+                               "surrogate_grad_norm_on_candidates off by 2e-06 relative") and "record OTHER" in lines[0]
+    assert lines[-1].startswith("verify: 1 identical, 0 differ")
