@@ -11,9 +11,9 @@ This is what ``make run`` (``python run_all.py --compute``) does around the note
 3. :meth:`FreshRun.finish` compares every record of the fresh store with the committed record at the same path
    (:func:`compare_stores`): every stored score (``result``, ``curve``, sharpness on the candidates) must be
    bit-identical (the sharpness across CPU kernel paths within a float32 tolerance, said in the line:
-   :func:`~mbo_lib.experiments.verify.score_differences`). A committed record that :func:`~mbo_lib.experiments.store.check_record` rejects is reported
-   as stale (its configuration is not what the code runs now), one that is absent as missing. Differences are
-   reported, not fatal; a run that failed is.
+   :func:`~mbo_lib.experiments.verify.score_differences`). A committed record that
+   :func:`~mbo_lib.experiments.store.check_record` rejects is reported as stale (its configuration is not what
+   the code runs now), one that is absent as missing. Differences are reported, not fatal; a run that failed is.
 
 Example:
     >>> fresh = FreshRun("runs/quick/records", "records", workers=2)  # doctest: +SKIP
