@@ -386,6 +386,83 @@ def _parse_value(text: str):
         return text
 
 
+# Notebook parameters that are booleans (``-p compute_missing no`` must mean False, not the truthy string "no")
+BOOL_PARAMETERS = ("compute_missing", "paper_settings", "shekel")
+_TRUE, _FALSE = ("true", "yes", "1"), ("false", "no", "0")
+
+
+def check_parameter(name: str, text: str):
+    """The value of ``-p NAME TEXT``, parsed and checked where the parameter's form is known.
+
+    Booleans (:data:`BOOL_PARAMETERS`, or any TEXT spelling a boolean) accept true/false, yes/no, 1/0 in any
+    case; ``seeds`` must be a JSON list of integers; ``tasks`` a JSON list of task ids (or short names), which
+    are resolved to full ids. Anything else is parsed as JSON, else kept as a string.
+
+    Raises:
+        InvalidInputError: the value does not have the parameter's form; the message names both and the
+            accepted form.
+    """
+    from mbo_lib.errors import InvalidInputError, UnknownTaskError
+
+    lowered = text.strip().lower()
+    if name.lower() in BOOL_PARAMETERS or lowered in ("true", "false", "yes", "no"):
+        if lowered in _TRUE:
+            return True
+        if lowered in _FALSE:
+            return False
+        raise InvalidInputError(f"-p {name} {text!r}: not a boolean; use true/false, yes/no or 1/0")
+    value = _parse_value(text)
+    if name.lower() == "seeds":
+        if not isinstance(value, list) or not value or not all(
+                isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in value):
+            raise InvalidInputError(f"-p seeds {text!r}: must be a JSON list of integers >= 0, e.g. '[0, 1]' "
+                                    "(or use --seeds 0 1)")
+    elif name.lower() == "tasks":
+        if not isinstance(value, list) or not value or not all(isinstance(t, str) for t in value):
+            raise InvalidInputError(f"-p tasks {text!r}: must be a JSON list of task ids, e.g. "
+                                    "'[\"TFBind8-Exact-v0\"]' (or use --tasks TFBind8-Exact-v0)")
+        try:
+            value = resolve_tasks(value)
+        except UnknownTaskError as exc:
+            raise InvalidInputError(f"-p tasks {text!r}: {exc}") from None
+    return value
+
+
+def resolve_tasks(tasks: list[str]) -> list[str]:
+    """Full task ids of ``tasks`` (ids or short names such as ``Ackley``).
+
+    Raises:
+        UnknownTaskError: a name that is not a registered task; the message lists the known tasks.
+    """
+    from mbo_lib.tasks.registry import resolve_task_id
+
+    return [resolve_task_id(t) for t in tasks]
+
+
+def write_summary(path: Path, results: list) -> None:
+    """Write ``summary.json`` atomically (a temporary file in the same folder, then :func:`os.replace`): a full
+    disk leaves the previous summary (or none), never a truncated one.
+
+    Raises:
+        OSError: the file cannot be written (the temporary file is removed).
+    """
+    text = json.dumps([asdict(r) for r in results], indent=1) + "\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
 def _timeout(text: str) -> float:
     """argparse type of ``--timeout``: seconds > 0, or 0 for no limit."""
     try:
@@ -480,7 +557,18 @@ def main(argv: list[str] | None = None) -> int:
     given = {"profile": args.profile, "seeds": args.seeds, "tasks": args.tasks, "device": args.device,
              "data_dir": args.data_dir and str(Path(args.data_dir).resolve()),
              "records_dir": args.records_dir and str(Path(args.records_dir).resolve())}
-    given.update({name: _parse_value(value) for name, value in args.parameter})
+    from mbo_lib.errors import MBOError
+
+    try:  # checked up front: a bad value must not surface as a raw error inside some notebook
+        if args.tasks:
+            try:
+                given["tasks"] = resolve_tasks(args.tasks)
+            except MBOError as exc:
+                raise type(exc)(f"--tasks {' '.join(args.tasks)}: {exc}") from None
+        given.update({name: check_parameter(name, value) for name, value in args.parameter})
+    except MBOError as exc:
+        print(f"run_all.py: error: {exc}", file=sys.stderr)
+        return 2
     if args.committed:
         given["compute_missing"] = False
     if args.committed or args.compute:  # the store reaches the notebooks as MBO_RECORDS_DIR
@@ -540,8 +628,12 @@ def main(argv: list[str] | None = None) -> int:
             print(f"smoke records kept in {temp_records}", file=sys.stderr)
 
     print("\n" + summary_table(results))
-    run_dir.mkdir(parents=True, exist_ok=True)
-    (run_dir / "summary.json").write_text(json.dumps([asdict(r) for r in results], indent=1) + "\n")
+    try:
+        write_summary(run_dir / "summary.json", results)
+    except OSError as exc:
+        print(f"run_all.py: error: cannot write {run_dir / 'summary.json'}: {exc.strerror or exc} "
+              "(disk full or not writable?); the executed notebooks are in " f"{run_dir}", file=sys.stderr)
+        return 2
     failed = [r for r in results if r.status != "ok"]
 
     if args.update_golden:

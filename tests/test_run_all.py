@@ -271,3 +271,71 @@ def test_compute_writes_a_fresh_store_renders_from_it_and_compares(tmp_path, cap
     assert run_all.main(["--profile", "smoke", "--notebooks-dir", str(d), "--records-dir", str(committed),
                          "--compute", "--no-progress"]) == 2
     assert "not a fresh store" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------ issue 30 (5), (8): -p values, summary.json
+@pytest.mark.parametrize("text, value", [("no", False), ("No", False), ("false", False), ("0", False),
+                                         ("yes", True), ("TRUE", True), ("1", True)])
+def test_boolean_parameters_are_parsed_not_truthy_strings(text, value):
+    assert run_all.check_parameter("compute_missing", text) is value
+
+
+@pytest.mark.parametrize("name, text, message", [
+    ("compute_missing", "maybe", "-p compute_missing 'maybe': not a boolean; use true/false, yes/no or 1/0"),
+    ("seeds", "3", "-p seeds '3': must be a JSON list of integers >= 0, e.g. '[0, 1]' (or use --seeds 0 1)"),
+    ("seeds", '[0, "a"]', "-p seeds '[0, \"a\"]': must be a JSON list of integers >= 0"),
+    ("tasks", "Ackley", "-p tasks 'Ackley': must be a JSON list of task ids, e.g. '[\"TFBind8-Exact-v0\"]' "
+                        "(or use --tasks TFBind8-Exact-v0)"),
+    ("tasks", '["Nope-v0"]', "-p tasks '[\"Nope-v0\"]': Unknown task 'Nope-v0'."),
+])
+def test_bad_parameter_values_are_refused_up_front(name, text, message, notebooks, tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(run_all, "run_notebooks", lambda *a, **k: pytest.fail("must not run any notebook"))
+    code = run_all.main(["--notebooks-dir", str(notebooks), "--output-dir", str(tmp_path / "out"),
+                         "--no-progress", "-p", name, text])
+    err = capsys.readouterr().err
+    assert code == 2 and f"run_all.py: error: {message}" in err
+    if name == "tasks" and "Nope" in text:
+        assert "Known tasks: " in err and "Ackley-Synthetic-v0" in err
+
+
+def test_task_names_are_resolved_and_unknown_ones_listed(notebooks, tmp_path, capsys, monkeypatch):
+    assert run_all.check_parameter("tasks", '["Ackley"]') == ["Ackley-Synthetic-v0"]
+    assert run_all.check_parameter("seeds", "[0, 1]") == [0, 1]
+    monkeypatch.setattr(run_all, "run_notebooks", lambda *a, **k: pytest.fail("must not run any notebook"))
+    assert run_all.main(["--notebooks-dir", str(notebooks), "--no-progress", "--tasks", "Ackly"]) == 2
+    err = capsys.readouterr().err
+    assert "run_all.py: error: --tasks Ackly: Unknown task 'Ackly'" in err and "Known tasks: " in err
+
+
+def test_a_full_disk_leaves_no_truncated_summary_and_names_the_file(notebooks, tmp_path, capsys, monkeypatch):
+    import errno
+    import os
+
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "summary.json").write_text('["previous"]\n')
+    fake = [run_all.NotebookResult(notebook="a_params.ipynb", output=str(out / "a_params.ipynb"), status="ok")]
+    monkeypatch.setattr(run_all, "run_notebooks", lambda *a, **k: list(fake))
+    real_fdopen = os.fdopen
+
+    class Full:
+        def __init__(self, f):
+            self.f = f
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.f.close()
+
+        def write(self, text):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(run_all.os, "fdopen", lambda *a, **k: Full(real_fdopen(*a, **k)))
+    code = run_all.main(["--notebooks-dir", str(notebooks), "--only", "a_params", "--output-dir", str(out),
+                         "--no-progress", "--no-report"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert f"run_all.py: error: cannot write {out / 'summary.json'}: No space left on device" in err
+    assert (out / "summary.json").read_text() == '["previous"]\n'  # the old summary kept, not a 0-byte file
+    assert sorted(p.name for p in out.iterdir()) == ["summary.json"]  # no temporary file left behind
