@@ -71,6 +71,9 @@ def _verify(args) -> int:
 
     if args.records is not None and not Path(args.records).expanduser().is_dir():
         args.parser.error(f"--records {args.records}: no such folder")
+    if args.match is not None and not args.match.strip():
+        args.parser.error(f"--match {args.match!r}: an empty pattern would select every record; give a pattern "
+                          "such as 'quick/GA/*' or leave --match out")
     try:
         device = pick_device(args.device)
     except InvalidInputError as exc:
@@ -99,11 +102,43 @@ Examples:
 """
 
 
+MAX_SEEDS_PER_RUN = 10_000  # more seeds than this in one ``mbo run`` is a typo, not a sweep
+
+
+def _check_seed_bounds(text: str) -> None:
+    """Refuse ``--seeds`` whose bounds are out of NumPy's seed range, or that name too many seeds, *before* the
+    list is built (``0-4294967296`` would otherwise build a list of 4 billion ints first).
+
+    Raises:
+        InvalidInputError: naming the value, the bad item and the accepted range.
+    """
+    import re
+
+    from .errors import InvalidInputError
+    from .experiments.spec import MAX_SEED
+
+    total = 0
+    for item in str(text).split(","):
+        bounds = re.fullmatch(r"\s*(\d+)\s*-\s*(\d+)\s*", item) or re.fullmatch(r"\s*(\d+)\s*", item)
+        if not bounds:
+            continue  # parse_seeds names the malformed item
+        low, high = int(bounds[1]), int(bounds[bounds.lastindex])
+        for value in (low, high):
+            if value >= MAX_SEED:
+                raise InvalidInputError(f"seeds {text!r}: {value} is out of range; a seed is an int in "
+                                        f"[0, 2**32) = [0, {MAX_SEED - 1}] (NumPy's seed range)")
+        total += max(0, high - low + 1)
+        if total > MAX_SEEDS_PER_RUN:
+            raise InvalidInputError(f"seeds {text!r}: more than {MAX_SEEDS_PER_RUN:,} seeds in one run; "
+                                    "give a smaller range (e.g. 0-7)")
+
+
 def _seeds_arg(text: str) -> list[int]:
     from .errors import InvalidInputError
     from .experiments.sweep import parse_seeds
 
     try:
+        _check_seed_bounds(text)
         return parse_seeds(text)
     except InvalidInputError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None

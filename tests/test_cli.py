@@ -173,3 +173,21 @@ def test_tasks_and_methods_list_what_runs_here(tmp_path):
     ga = next(ln for ln in methods.stdout.splitlines() if ln.startswith("GA "))
     assert "smoke,quick,paper" in ga and "TFBind8" in ga and "TFBind10" not in ga and "Ackley" in ga
     assert re.search(r"Not runnable here.*TFBind10.*Ant", methods.stdout)
+
+
+# ------------------------------------------------------------------ issue 30 (7): huge seed ranges refused at once
+@pytest.mark.parametrize("seeds, message", [
+    ("0-4294967296", "seeds '0-4294967296': 4294967296 is out of range; a seed is an int in [0, 2**32) = "
+                     "[0, 4294967295] (NumPy's seed range)"),
+    ("4294967296", "seeds '4294967296': 4294967296 is out of range"),
+    ("0-99999999999999999999", "seeds '0-99999999999999999999': 99999999999999999999 is out of range"),
+    ("0-4294967295", "seeds '0-4294967295': more than 10,000 seeds in one run; give a smaller range (e.g. 0-7)"),
+    ("0-5000,10000-20000", "more than 10,000 seeds in one run"),
+])
+def test_huge_seed_ranges_are_refused_before_the_list_is_built(tmp_path, capsys, monkeypatch, seeds, message):
+    monkeypatch.setenv("MBO_RECORDS_DIR", str(tmp_path))
+    start = time.perf_counter()
+    assert main(["run", "--task", "TFBind8", "--method", "GA", "--profile", "smoke", "--seeds", seeds]) == 2
+    assert time.perf_counter() - start < 2  # the old code hung building 4 billion seeds
+    assert message in _one_error_line(capsys.readouterr().err)
+    assert not record_files(tmp_path)

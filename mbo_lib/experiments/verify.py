@@ -6,7 +6,8 @@ a temporary store (the committed files are never touched) and their scores compa
 ``result`` dict and the score-vs-step ``curve``, on any CPU. ``surrogate_grad_norm_on_candidates`` (IGNITE's
 sharpness on the final candidates, a float32 reduction over the surrogate's weights) is compared exactly when the
 record was made on the same CPU kernel path (``environment.cpu_capability``: torch dispatches its kernels to AVX512,
-AVX2 or scalar code, and each sums in another order); across kernel paths, or for a record that predates the field,
+AVX2 or scalar code, and each sums in another order; MKL picks its own path by CPU model: ``environment.numerics``,
+see :mod:`mbo_lib.numerics`); across kernel paths, or for a record that predates the field (an unknown kernel path),
 it must agree to a relative :data:`SHARPNESS_RTOL` (float32 reduction-order noise; seen on one committed REINFORCE
 TF-Bind-8 record: 3.9e-6 recomputed on an AVX2 machine, 1.2e-5 with ``ATEN_CPU_CAPABILITY=default``, every score
 bit-identical both times), and the line says so.
@@ -49,6 +50,10 @@ def select_records(store: RecordStore, match: str | None = None, sample: int | N
         store: the record store.
         match: an ``fnmatch`` pattern on the relative path (``"quick/GA/*"``); a pattern without ``*?[`` matches
             as a substring (``"TFBind8"``).
+
+    Raises:
+        InvalidInputError: an empty ``match`` (it would select every record), a ``match`` that no record of the
+            store matches (the message names the pattern and the store), or a bad ``profile`` / ``sample``.
         sample: keep this many of the matching records, drawn with ``random.Random(seed)``.
         profile: keep only records of this profile.
         seed: seeds the sample.
@@ -63,10 +68,18 @@ def select_records(store: RecordStore, match: str | None = None, sample: int | N
         raise InvalidInputError(f"sample must be a positive int, got {sample!r}")
     if not store.root.is_dir():
         raise InvalidInputError(f"the record store {store.root} is not a folder")
+    if match is not None and not str(match).strip():
+        raise InvalidInputError(f"match {match!r}: an empty pattern would select every record; give a pattern "
+                                "such as 'quick/GA/*' or 'TFBind8' (or no match at all)")
     paths = sorted(p.relative_to(store.root).as_posix() for p in store.root.rglob("*.json"))
     if match:
         pattern = match if any(c in match for c in "*?[") else f"*{match}*"
-        paths = [p for p in paths if fnmatch.fnmatchcase(p, pattern)]
+        matching = [p for p in paths if fnmatch.fnmatchcase(p, pattern)]
+        if not matching:
+            example = f"; paths look like {paths[0]!r}" if paths else ""
+            raise InvalidInputError(f"match {match!r}: no record in {store.root} matches (the pattern is "
+                                    f"{pattern!r} on the path inside the store{example})")
+        paths = matching
     if profile is not None:
         paths = [p for p in paths if p.split("/", 1)[0] == profile]
     if dirty or per_cell:
@@ -98,10 +111,22 @@ def _filter_dirty_per_cell(store: RecordStore, paths: list[str], dirty: bool, pe
 
 
 def kernel_path(record: dict) -> tuple:
-    """``(device type, CPU capability)`` a record was computed with; the capability is ``None`` for records made
-    before it was stored."""
+    """``(device type, kernel path)`` a record was computed with. The kernel path is
+    ``environment.numerics`` (torch's CPU capability and MKL's branch, record version 3) as a sorted tuple, or
+    ``None`` for a record made before it was stored ("an unknown kernel path")."""
     env = record.get("environment") or {}
-    return str(env.get("device", "cpu")).split(":")[0], env.get("cpu_capability")
+    numerics = env.get("numerics")
+    path = None
+    if isinstance(numerics, dict):
+        path = (numerics.get("cpu_capability"), numerics.get("mkl_cbwr"))
+    return str(env.get("device", "cpu")).split(":")[0], path
+
+
+def path_name(record: dict) -> str:
+    """The record's kernel path in words (``AVX2+MKL:COMPATIBLE (portable)``, ``unknown``)."""
+    from ..numerics import kernel_path_name
+
+    return kernel_path_name((record.get("environment") or {}).get("numerics"))
 
 
 def same_kernel_path(stored: dict, fresh: dict) -> bool:
@@ -128,7 +153,17 @@ def kernel_path_note(stored: dict, fresh: dict) -> str:
         return ""
     rel = abs(a - b) / max(abs(a), abs(b))
     return (f"scores bit-identical; {SHARPNESS} off by {rel:.2g} relative (within {SHARPNESS_RTOL:g}: CPU kernel "
-            f"paths differ, record {kernel_path(stored)[1] or 'not stored'}, here {kernel_path(fresh)[1]})")
+            f"paths differ, record {path_name(stored)}, here {path_name(fresh)})")
+
+
+def difference_reason(stored: dict, fresh: dict) -> str:
+    """Why a recomputed record may differ: the two kernel paths when they are not the same (or the record's is
+    unknown), else ``""`` (same kernel path: a difference there is a real change of behaviour)."""
+    if same_kernel_path(stored, fresh):
+        return ""
+    if kernel_path(stored)[1] is None:
+        return f"record made on an unknown kernel path (before record version 3), here {path_name(fresh)}"
+    return f"kernel paths differ: record {path_name(stored)}, here {path_name(fresh)}"
 
 
 def _walk(a, b, where: str, diffs: list, rtol: float = 0.0) -> None:
@@ -187,7 +222,8 @@ def verify_one(store: RecordStore, relpath: str, scratch: RecordStore, device="c
     fresh = read_record(scratch.path(spec))
     diffs = score_differences(record, fresh)
     if diffs:
-        return "differs", _describe(diffs)
+        why = difference_reason(record, fresh)
+        return "differs", _describe(diffs) + (f" [{why}]" if why else f" [same kernel path {path_name(fresh)}]")
     note = kernel_path_note(record, fresh)
     return "identical", f"identical ({note})" if note else "identical"
 

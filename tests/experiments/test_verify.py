@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from mbo_lib.cli import main
+from mbo_lib.errors import InvalidInputError
 from mbo_lib.experiments import RecordStore, RunSpec, runner
 from mbo_lib.experiments.verify import select_records, verify_records
 
@@ -199,3 +200,35 @@ def test_verify_line_says_when_the_sharpness_matched_only_within_tolerance(store
     assert lines[0].startswith(f"{small_spec().relpath}: identical (scores bit-identical; "
                                "surrogate_grad_norm_on_candidates off by 2e-06 relative") and "record OTHER" in lines[0]
     assert lines[-1].startswith("verify: 1 identical, 0 differ")
+
+
+# ------------------------------------------------------------------ issue 30 (6): --match '' and a pattern matching none
+FAKE = "smoke/GA/Ackley-Synthetic-v0/seed0-0123abcd.json"
+
+
+@pytest.fixture
+def fake_store(tmp_path):
+    """A store holding one (unread) record file: selecting never opens it, so no run is needed."""
+    (tmp_path / "records" / FAKE).parent.mkdir(parents=True)
+    (tmp_path / "records" / FAKE).write_text("{}")
+    return RecordStore(tmp_path / "records")
+
+
+def test_an_empty_match_is_refused_not_every_record(fake_store, capsys):
+    with pytest.raises(InvalidInputError, match=r"match '': an empty pattern would select every record"):
+        select_records(fake_store, match="")
+    assert select_records(fake_store, match="seed0-") == [FAKE]
+    assert main(["verify", "--records", str(fake_store.root), "--match", ""]) == 2
+    captured = capsys.readouterr()
+    assert ("error: --match '': an empty pattern would select every record; give a pattern such as 'quick/GA/*' "
+            "or leave --match out") in captured.err
+    assert "verify:" not in captured.out
+
+
+def test_a_match_that_selects_nothing_names_the_pattern_and_the_store(fake_store, capsys):
+    with pytest.raises(InvalidInputError, match=r"match 'quick/GA/\*': no record in .* matches"):
+        select_records(fake_store, match="quick/GA/*")
+    assert main(["verify", "--records", str(fake_store.root), "--match", "TFBind9"]) == 2
+    err = capsys.readouterr().err
+    assert (f"mbo: error: match 'TFBind9': no record in {fake_store.root} matches (the pattern is '*TFBind9*' on "
+            f"the path inside the store; paths look like {FAKE!r})") in err
