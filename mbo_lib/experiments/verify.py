@@ -51,9 +51,6 @@ def select_records(store: RecordStore, match: str | None = None, sample: int | N
         match: an ``fnmatch`` pattern on the relative path (``"quick/GA/*"``); a pattern without ``*?[`` matches
             as a substring (``"TFBind8"``).
 
-    Raises:
-        InvalidInputError: an empty ``match`` (it would select every record), a ``match`` that no record of the
-            store matches (the message names the pattern and the store), or a bad ``profile`` / ``sample``.
         sample: keep this many of the matching records, drawn with ``random.Random(seed)``.
         profile: keep only records of this profile.
         seed: seeds the sample.
@@ -61,6 +58,10 @@ def select_records(store: RecordStore, match: str | None = None, sample: int | N
             ending in ``-dirty``): the ones whose recorded commit does not identify their code.
         per_cell: keep one record per cell ``<profile>/<method[+reg]>/<task>``: the one that took the least time to
             make (so a cell is checked at the lowest cost); applied after ``dirty`` and before ``sample``.
+
+    Raises:
+        InvalidInputError: an empty ``match`` (it would select every record), a ``match`` that no record of the
+            store matches (the message names the pattern and the store), or a bad ``profile`` / ``sample``.
     """
     if profile is not None and profile not in PROFILES:
         raise InvalidInputError(f"unknown profile {profile!r}; use one of {PROFILES}")
