@@ -50,7 +50,6 @@ def select_records(store: RecordStore, match: str | None = None, sample: int | N
         store: the record store.
         match: an ``fnmatch`` pattern on the relative path (``"quick/GA/*"``); a pattern without ``*?[`` matches
             as a substring (``"TFBind8"``).
-
         sample: keep this many of the matching records, drawn with ``random.Random(seed)``.
         profile: keep only records of this profile.
         seed: seeds the sample.
