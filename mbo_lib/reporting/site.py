@@ -130,7 +130,7 @@ def notebook_card(path: str | Path, nb: nbformat.NotebookNode | None = None) -> 
     from .notebook import seeds_for
 
     path = Path(path)
-    nb = nb if nb is not None else nbformat.read(path, as_version=4)
+    nb = nb if nb is not None else read_notebook(path)
     params = notebook_parameters(nb)
     profile = params.get("profile")
     seeds = params.get("seeds")
@@ -228,6 +228,59 @@ def _scoreboard_html(claims: Path | None, figures_dir: Path) -> str:
     return "\n".join(parts) + "</section>"
 
 
+SITE_MARKER = ".mbo-site"  # written into every folder build_site makes; only a folder carrying it is replaced
+_MARKER_TEXT = "made by mbo_lib.reporting.site.build_site (tools/build_site.py); replaced by the next build\n"
+# What a site holds (the layout in the module docstring): a folder of only these is a site from before the marker
+_SITE_ENTRIES = {"index.html": None, "report.html": None, "report_files": "*", "notebooks": ".html", "figures": ".png"}
+
+
+def _is_unmarked_site(out: Path) -> bool:
+    """``out`` holds an ``index.html`` and nothing a site does not hold (a site built before the marker)."""
+    if not (out / "index.html").is_file():
+        return False
+    for entry in out.iterdir():
+        kind = _SITE_ENTRIES.get(entry.name, False)
+        if kind is False or (kind is None and not entry.is_file()) or (kind not in (None, False) and not entry.is_dir()):
+            return False
+        if kind not in (None, False, "*") and any(not f.is_file() or f.suffix != kind for f in entry.iterdir()):
+            return False
+    return True
+
+
+def _clear_out(out: Path) -> None:
+    """Make room for a site in ``out``: nothing to do when it is new or empty; delete it when it is a site this
+    module made; refuse anything else.
+
+    Raises:
+        InvalidInputError: ``out`` is a file, or a non-empty folder without the :data:`SITE_MARKER` (the
+            message names it); nothing is deleted.
+    """
+    if not out.exists():
+        return
+    if not out.is_dir():
+        raise InvalidInputError(f"--out {out}: is a file, not a folder; not replacing it")
+    if not any(out.iterdir()):
+        out.rmdir()
+        return
+    if not (out / SITE_MARKER).is_file() and not _is_unmarked_site(out):
+        raise InvalidInputError(f"--out {out}: not replacing it: the folder holds files build_site.py did not make "
+                                f"(no {SITE_MARKER} marker); give a new or empty folder, or delete it yourself")
+    shutil.rmtree(out)
+
+
+def read_notebook(path: str | Path) -> nbformat.NotebookNode:
+    """The notebook at ``path`` (nbformat 4).
+
+    Raises:
+        InvalidInputError: it cannot be read or is not a valid notebook; the message names the file.
+    """
+    try:
+        return nbformat.read(path, as_version=4)
+    except Exception as exc:  # noqa: BLE001 - nbformat raises JSON, validation, version and OS errors
+        first = (str(exc).strip().splitlines() or [""])[0][:200]
+        raise InvalidInputError(f"{path}: not a readable notebook ({type(exc).__name__}: {first})") from exc
+
+
 @dataclass
 class Site:
     """What :func:`build_site` wrote."""
@@ -252,27 +305,28 @@ def build_site(source: str | Path, out: str | Path, title: str = "mbo-companion:
     Args:
         source: a folder of executed notebooks: ``notebooks/`` (committed, quick profile) or ``runs/<profile>/``
             (from ``run_all.py``; its ``report.html`` is copied too).
-        out: the output folder; deleted first when it holds a previous site (an ``index.html``) or is empty.
+        out: the output folder, new or empty; or a previous site, which is deleted first: one carrying the
+            :data:`SITE_MARKER` file this function writes (or, from before the marker, one holding only the
+            files a site has). Any other folder is refused, never deleted.
         title: the index page's heading.
         notebooks: explicit notebook paths instead of every ``*.ipynb`` in ``source``.
 
     Raises:
-        InvalidInputError: ``source`` holds no notebook, or ``out`` is a non-empty folder that is not a site.
+        InvalidInputError: ``source`` holds no notebook, a notebook cannot be read (the message names it), or
+            ``out`` is a non-empty folder that is not a site this function made (the message names it).
     """
     source, out = Path(source), Path(out)
     paths = [Path(p) for p in notebooks] if notebooks is not None else find_notebooks(source)
     if not paths:
         raise InvalidInputError(f"no executed notebooks (*.ipynb) in {source}")
-    if out.exists():
-        if not out.is_dir() or (any(out.iterdir()) and not (out / "index.html").exists()):
-            raise InvalidInputError(f"--out {out}: exists and is not a previous site (no index.html); not replacing it")
-        shutil.rmtree(out)
+    read = [(path, read_notebook(path)) for path in paths]  # every notebook parses before anything is deleted
+    _clear_out(out)
     (out / "notebooks").mkdir(parents=True)
     (out / "figures").mkdir()
+    (out / SITE_MARKER).write_text(_MARKER_TEXT, encoding="utf-8")
     exporter = offline_exporter()
     cards, pages, claims = [], [], None
-    for path in paths:
-        nb = nbformat.read(path, as_version=4)
+    for path, nb in read:
         card = notebook_card(path, nb)
         page = out / card.page
         page.write_text(render_notebook_page(nb, card.title, exporter), encoding="utf-8")

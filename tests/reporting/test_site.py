@@ -160,7 +160,7 @@ def test_build_refuses_empty_source_and_foreign_out(tmp_path):
     foreign = tmp_path / "mine"
     foreign.mkdir()
     (foreign / "keep.txt").write_text("x")
-    with pytest.raises(InvalidInputError, match="not a previous site"):
+    with pytest.raises(InvalidInputError, match="holds files build_site.py did not make"):
         build_site(NOTEBOOKS, foreign, notebooks=[NOTEBOOKS / "00_quickstart.ipynb"])
     assert (foreign / "keep.txt").exists()
 
@@ -169,6 +169,69 @@ def test_build_site_tool(tmp_path):
     out = subprocess.run([sys.executable, str(ROOT / "tools" / "build_site.py"), "--from", str(tmp_path),
                           "--out", str(tmp_path / "site")], capture_output=True, text=True, timeout=120)
     assert out.returncode == 2 and "no executed notebooks" in out.stderr and "Traceback" not in out.stderr
+
+
+# ------------------------------------------------------------------ issue 30 (1), (9): --out safety, broken notebooks
+def _tiny_source(tmp_path) -> Path:
+    src = tmp_path / "src"
+    src.mkdir()
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Tiny\n\nA tiny notebook.")]),
+                   src / "tiny.ipynb")
+    return src
+
+
+def _tool():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("build_site_tool", ROOT / "tools" / "build_site.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_out_holding_an_index_html_and_user_files_is_refused_and_kept(tmp_path, capsys):
+    mine = tmp_path / "my project"
+    (mine / "notebooks").mkdir(parents=True)
+    (mine / "index.html").write_text("my home page")
+    (mine / "thesis.tex").write_text("years of work")
+    (mine / "notebooks" / "draft.ipynb").write_text("{}")
+    assert _tool().main(["--from", str(_tiny_source(tmp_path)), "--out", str(mine)]) == 2
+    err = capsys.readouterr().err
+    assert err == (f"build_site.py: error: --out {mine}: not replacing it: the folder holds files build_site.py did "
+                   "not make (no .mbo-site marker); give a new or empty folder, or delete it yourself\n")
+    assert (mine / "thesis.tex").read_text() == "years of work" and (mine / "index.html").read_text() == "my home page"
+    assert (mine / "notebooks" / "draft.ipynb").exists()
+
+
+def test_a_site_carries_the_marker_and_is_rebuilt_in_place(tmp_path):
+    src, out = _tiny_source(tmp_path), tmp_path / "site"
+    build_site(src, out)
+    assert (out / ".mbo-site").is_file()
+    (out / "notes.txt").write_text("inside a site the tool made")  # a marked folder is the tool's: replaced
+    site = build_site(src, out)
+    assert site.index.exists() and not (out / "notes.txt").exists() and (out / ".mbo-site").is_file()
+    (out / ".mbo-site").unlink()  # a site from before the marker: only site files, so it is replaced too
+    build_site(src, out)
+    assert (out / ".mbo-site").is_file()
+    (out / ".mbo-site").unlink()
+    (out / "notebooks" / "mine.txt").write_text("x")  # ...unless it holds anything a site does not
+    with pytest.raises(InvalidInputError, match="no .mbo-site marker"):
+        build_site(src, out)
+    assert (out / "notebooks" / "mine.txt").exists()
+
+
+def test_an_unparsable_notebook_is_named_and_nothing_is_deleted(tmp_path, capsys):
+    src, out = _tiny_source(tmp_path), tmp_path / "site"
+    build_site(src, out)
+    bad = src / "broken.ipynb"
+    bad.write_text('{"cells": [}')
+    with pytest.raises(InvalidInputError, match=r"broken\.ipynb: not a readable notebook \(NotJSONError: "):
+        build_site(src, out)
+    assert (out / "notebooks" / "tiny.html").exists()  # the previous site is kept
+    assert _tool().main(["--from", str(src), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"build_site.py: error: {bad}: not a readable notebook (NotJSONError: ")
+    assert len(err.splitlines()) == 1 and "Traceback" not in err
 
 
 # ------------------------------------------------------------------------------------------ headless browser
