@@ -2,6 +2,7 @@
 import tomllib
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,7 +45,12 @@ def test_ci_calls_the_readme_test_command():
 def _lock() -> dict[str, str]:
     """``{normalized name: version}`` of requirements-lock.txt (every line ``name==version``)."""
     pins = {}
-    for line in (ROOT / "requirements-lock.txt").read_text().splitlines():
+    path = ROOT / "requirements-lock.txt"
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        pytest.fail(f"{path}: not UTF-8 text (offset {exc.start}); regenerate it with python tools/lock_env.py")
+    for line in text.splitlines():
         if not line.strip() or line.startswith("#"):
             continue
         name, sep, version = line.partition("==")
@@ -90,3 +96,13 @@ def test_lock_file_covers_pyproject_and_the_makefile_pins():
     assert f"TORCH_SPEC ?= torch=={lock['torch']}\n" in makefile
     assert f"DESIGN_BENCH_SPEC ?= design-bench=={lock['design-bench']}\n" in makefile
     assert "-c $(LOCK_FILE)" in makefile and "setup-locked:" in makefile
+
+
+def test_a_non_utf8_lock_file_fails_naming_it(tmp_path, monkeypatch):
+    """Issue 30 (11): the lock tests name the file instead of erroring with a raw UnicodeDecodeError."""
+    (tmp_path / "requirements-lock.txt").write_bytes(b"numpy==2.0.0\n\xe9\n")
+    monkeypatch.setitem(globals(), "ROOT", tmp_path)
+    with pytest.raises(pytest.fail.Exception) as info:
+        _lock()
+    assert str(info.value) == (f"{tmp_path / 'requirements-lock.txt'}: not UTF-8 text (offset 13); "
+                               "regenerate it with python tools/lock_env.py")

@@ -58,6 +58,22 @@ def lock_text(python: str) -> str:
     return HEADER.format(python=python_version(python)) + "\n".join(lines) + "\n"
 
 
+def read_lock(path: Path) -> str | None:
+    """The text of the lock file at ``path`` (None when there is none).
+
+    Raises:
+        ValueError: it is not UTF-8 text; the message names the file, the first bad byte and the fix.
+    """
+    if not path.exists():
+        return None
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{path}: not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
+                         "regenerate it with python tools/lock_env.py") from None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      epilog="\n\n".join(__doc__.split("\n\n")[1:]),
@@ -66,16 +82,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", default=str(LOCK), help=f"lock file (default {LOCK.name})")
     parser.add_argument("--check", action="store_true", help="compare with the lock file instead of writing it")
     args = parser.parse_args(argv)
-    text = lock_text(args.python)
     out = Path(args.output)
     if args.check:
-        if out.exists() and out.read_text() == text:
+        try:
+            current = read_lock(out)
+        except (ValueError, OSError) as exc:
+            print(f"lock_env.py: error: {exc}", file=sys.stderr)
+            return 2
+        text = lock_text(args.python)
+        if current == text:
             print(f"{out} matches {args.python}'s environment")
             return 0
         print(f"{out} differs from {args.python}'s environment: run python tools/lock_env.py --python {args.python}",
               file=sys.stderr)
         return 1
-    out.write_text(text)
+    text = lock_text(args.python)
+    out.write_text(text, encoding="utf-8")
     print(f"wrote {out} ({text.count(chr(10)) - HEADER.count(chr(10))} packages from {args.python})")
     return 0
 
