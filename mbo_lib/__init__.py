@@ -7,5 +7,9 @@ published numbers). Notebooks sit on top.
 """
 __version__ = "0.1.0"
 
+from . import numerics  # noqa: E402
+
+numerics.apply()  # before torch computes anything: portable kernel paths with MBO_NUMERICS=portable (numerics.py)
+
 from . import tasks  # noqa: E402,F401
 from .config import pick_device  # noqa: E402,F401

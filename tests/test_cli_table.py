@@ -16,6 +16,7 @@ import pytest
 
 from mbo_lib import stats
 from mbo_lib.cli import main
+from mbo_lib.experiments.store import RECORD_VERSION
 from mbo_lib.experiments import RunSpec
 from mbo_lib.experiments.spec import plain
 from mbo_lib.experiments.store import RecordStore
@@ -173,7 +174,10 @@ def test_stale_records_are_left_out_and_counted(tmp_path):
 
 def _fake_record(spec: RunSpec, score: float) -> dict:
     method = get_method(spec.method)
-    return {"spec": spec.as_dict(), "key": spec.key, "record_version": 2, "method_version": method.version,
+    from mbo_lib.objectives.regularizers import resolved_regularizer
+
+    return {"spec": spec.as_dict(), "key": spec.key, "record_version": RECORD_VERSION,
+            "method_version": method.version, "regularizer": resolved_regularizer(spec.regularizer),
             "hyperparameters": plain(method.hyperparameters(spec.profile, spec.overrides)),
             "result": {"norm_p100": score, "norm_p80": score, "norm_p50": score}}
 

@@ -1,10 +1,14 @@
-"""Convert run records to the current record format (version 2) where their configuration still matches the code.
+"""Convert run records to the current record format (version 3) where their configuration still matches the code.
 
 For every ``*.json`` record in the store: its spec is normalized again (canonical task id, method name,
 overrides...) and :func:`mbo_lib.experiments.store.check_record` compares it with the current code, ignoring
-``record_version`` and ``method_version`` (version-1 records lack the latter). A record that matches is rewritten
-with ``record_version = 2``, the method's current ``method_version`` and its normalized spec and key, every other
-field as it was. When the key changed the record moves to its new file and the old one is deleted (commit with
+``record_version``, ``method_version`` (version-1 records lack the latter) and the stored regularizer (records
+before version 3 lack it). A record that matches is rewritten with ``record_version = 3``, the method's current
+``method_version``, its normalized spec and key and, when it has none, the regularizer's resolved configuration
+as today's code resolves it (name, version, every parameter; records before version 3 were made with the
+defaults of their day: check a sample with ``python -m mbo_lib verify`` before migrating), every other field as
+it was. ``environment.numerics`` is not invented: a record made before it was stored stays "made on an unknown
+kernel path" (``verify`` says so). When the key changed the record moves to its new file and the old one is deleted (commit with
 ``git add -A records`` so git sees a rename). A record that does not match is listed as stale and left alone:
 recompute it (``run_spec`` does so with a line saying why). Counts are printed per (profile, method+reg, task).
 
@@ -28,15 +32,20 @@ from mbo_lib.errors import CorruptRecordError, MBOError  # noqa: E402
 from mbo_lib.experiments.spec import RunSpec  # noqa: E402
 from mbo_lib.experiments.store import RECORD_VERSION, RecordStore, check_record, read_record  # noqa: E402
 from mbo_lib.methods import get_method  # noqa: E402
+from mbo_lib.objectives.regularizers import resolved_regularizer  # noqa: E402
 
 STATUSES = ("current", "migrated", "renamed", "stale", "duplicate", "unreadable")
 
 
 def migrated_record(record: dict, spec: RunSpec) -> dict:
-    """``record`` in format 2: normalized spec and key, ``record_version`` and ``method_version`` set."""
+    """``record`` in the current format: normalized spec and key, ``record_version``, ``method_version`` and (when
+    absent) the resolved ``regularizer`` set."""
     method = get_method(spec.method)
+    regularizer = record.get("regularizer")
+    if not isinstance(regularizer, dict):
+        regularizer = resolved_regularizer(spec.regularizer)
     return {**record, "record_version": RECORD_VERSION, "method_version": getattr(method, "version", 1),
-            "key": spec.key, "spec": spec.as_dict()}
+            "key": spec.key, "spec": spec.as_dict(), "regularizer": regularizer}
 
 
 def migrate_one(store: RecordStore, path: Path, dry_run: bool) -> tuple[str, str, tuple]:

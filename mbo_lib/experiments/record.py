@@ -1,8 +1,9 @@
 """A run record as a typed value (:class:`Record`) and the one function that flattens records into a table.
 
 A record is the JSON the runner writes per run (:mod:`mbo_lib.experiments.runner`). :meth:`Record.from_dict`
-reads versions 1 and 2 (version 2 adds ``method_version`` and ``timings.cpu_seconds``; both are ``None`` for
-version 1) and names the missing field when a record lacks one it needs.
+reads versions 1 to 3 (version 2 adds ``method_version`` and ``timings.cpu_seconds``, both ``None`` for version 1;
+version 3 adds the resolved ``regularizer`` and ``environment.numerics``) and names the missing field when a record
+lacks one it needs.
 
 :func:`records_frame` is the only place records become rows; every table and figure starts from it:
 
@@ -29,7 +30,7 @@ import pandas as pd
 from ..errors import InvalidInputError
 from .spec import RunSpec
 
-SUPPORTED_VERSIONS = (1, 2)
+SUPPORTED_VERSIONS = (1, 2, 3)
 REQUIRED_FIELDS = ("spec", "result")
 REQUIRED_SPEC_FIELDS = ("task", "method", "seed")  # profile etc. take RunSpec's defaults
 RHO = 0.05  # IGNITE's sharpness scale: sharpness = RHO * ||grad_w h|| on the candidates (IgniteConfig().rho)
@@ -67,6 +68,8 @@ class Record:
         environment: versions, device, git commit.
         task_info: the task's data facts.
         method_version: the method implementation's version (version 2; None before).
+        regularizer_resolved: the regularizer as run: ``name``, ``version``, ``config`` (every parameter),
+            ``source`` (version 3; None before, and ``{}`` for a run without one).
     """
 
     spec: RunSpec
@@ -83,6 +86,7 @@ class Record:
     environment: dict = field(default_factory=dict)
     task_info: dict = field(default_factory=dict)
     method_version: int | None = None
+    regularizer_resolved: dict | None = None
 
     @classmethod
     def from_dict(cls, d: Mapping, source: str = "record") -> "Record":
@@ -111,7 +115,8 @@ class Record:
                    curve=tuple(d.get("curve") or ()), train=tuple(d.get("train") or ()),
                    extras=dict(d.get("extras") or {}), grad_norm_on_candidates=None if norm is None else float(norm),
                    timings=dict(d.get("timings") or {}), environment=dict(d.get("environment") or {}),
-                   task_info=dict(d.get("task_info") or {}), method_version=d.get("method_version"))
+                   task_info=dict(d.get("task_info") or {}), method_version=d.get("method_version"),
+                   regularizer_resolved=d.get("regularizer") if isinstance(d.get("regularizer"), dict) else None)
 
     @property
     def regularizer(self) -> str:
@@ -128,13 +133,19 @@ class Record:
         return np.nan if self.grad_norm_on_candidates is None else rho * self.grad_norm_on_candidates
 
 
-def regularizer_params(regularizer: dict) -> dict:
-    """Every parameter of a ``RunSpec.regularizer`` with the regularizer's defaults filled in; ``{}`` for none."""
+def regularizer_params(regularizer: dict, stored: dict | None = None) -> dict:
+    """Every parameter of a ``RunSpec.regularizer`` as run; ``{}`` for none.
+
+    ``stored`` is the record's resolved regularizer (record version 3): its ``config`` is what the run used and is
+    returned as is. Without it (older records) the regularizer's current defaults are filled in.
+    """
     if not regularizer:
         return {}
-    from ..objectives.regularizers import _DEFAULTS  # the defaults canonical_regularizer drops from specs
+    if stored and isinstance(stored.get("config"), dict):
+        return dict(stored["config"])
+    from ..objectives.regularizers import regularizer_defaults
 
-    return {**_DEFAULTS.get(regularizer["name"], {}), **{k: v for k, v in regularizer.items() if k != "name"}}
+    return {**regularizer_defaults(regularizer["name"]), **{k: v for k, v in regularizer.items() if k != "name"}}
 
 
 def _dumps(d: dict) -> str:
@@ -143,7 +154,7 @@ def _dumps(d: dict) -> str:
 
 def _run_row(r: Record, rho: float) -> dict:
     s = r.spec
-    params = regularizer_params(s.regularizer)
+    params = regularizer_params(s.regularizer, r.regularizer_resolved)
     return {"task": s.task, "task_short": _short(s.task), "method": s.method, "regularizer": r.regularizer,
             "profile": s.profile, "seed": s.seed, "overrides": _dumps(s.overrides), "task_kwargs": _dumps(s.task_kwargs),
             "regularizer_params": _dumps(params), **params, "method_version": r.method_version,

@@ -36,7 +36,7 @@ from typing import Callable, Iterable, Sequence
 from ..errors import CorruptRecordError, InvalidInputError, MBOError
 from .spec import RunSpec
 from .store import RecordStore, check_record, read_record
-from .verify import SHARPNESS_RTOL, kernel_path_note, score_differences
+from .verify import SHARPNESS_RTOL, difference_reason, kernel_path_note, score_differences
 
 MARKER = ".mbo-fresh-store"  # a JSON file in the root of a store made by FreshRun (no .json suffix: not a record)
 # The methods each notebook runs (its tasks and seeds are its parameters), so its runs can be computed in worker
@@ -173,12 +173,18 @@ class Comparison:
             ``missing`` (no committed record) | ``failed`` (no fresh record: the run failed).
         detail: why, in words (the differing fields, the stale reason, the error).
         max_delta: the largest ``|fresh - committed|`` over differing scores (``nan``: values of another kind).
+        why: for ``differs``: the kernel paths when they are not the same or the committed one is unknown
+            (:func:`~mbo_lib.experiments.verify.difference_reason`), ``""`` on the same kernel path (a change
+            of behaviour).
+        percentiles_equal: for ``differs``: whether the 100th and 50th percentiles still match exactly.
     """
 
     relpath: str
     status: str
     detail: str = ""
     max_delta: float | None = None
+    why: str = ""
+    percentiles_equal: bool | None = None
 
 
 def compare_record(fresh: dict, committed_path: Path, spec: RunSpec) -> Comparison:
@@ -198,7 +204,12 @@ def compare_record(fresh: dict, committed_path: Path, spec: RunSpec) -> Comparis
         return Comparison(rel, "identical", kernel_path_note(committed, fresh))
     deltas = [d for _, d in diffs if not math.isnan(d)]
     fields = ", ".join(name for name, _ in diffs[:4]) + (f" and {len(diffs) - 4} more" if len(diffs) > 4 else "")
-    return Comparison(rel, "differs", fields, max(deltas) if deltas else math.nan)
+    why = difference_reason(committed, fresh)
+    same_pct = all(committed.get("result", {}).get(k) == fresh.get("result", {}).get(k)
+                   for k in ("norm_p100", "norm_p50"))
+    detail = (f"{fields}; 100th and 50th pct. {'equal' if same_pct else 'differ'}; "
+              f"{why or 'same kernel path: a change of behaviour'}")
+    return Comparison(rel, "differs", detail, max(deltas) if deltas else math.nan, why, same_pct)
 
 
 def compare_stores(fresh: RecordStore, committed: RecordStore, failed: dict[str, str] | None = None,
@@ -232,8 +243,15 @@ def summary_line(comparisons: Sequence[Comparison], committed_root: str | Path) 
     within = sum(c.status == "identical" and bool(c.detail) for c in comparisons)
     within = (f"; {within} of them with the sharpness within {SHARPNESS_RTOL:g} relative across CPU kernel paths"
               if within else "")
+    differs = [c for c in comparisons if c.status == "differs"]
+    why = ""
+    if differs:
+        other = [c for c in differs if c.why]
+        why = (f": {len(other)} made on another or an unknown kernel path (not a change of the code; 100th and 50th "
+               f"pct. equal in {sum(bool(c.percentiles_equal) for c in other)}), {len(differs) - len(other)} on the "
+               f"same kernel path (a change of behaviour)")
     return (f"compared with the committed records in {committed_root}: {n['identical']} of {len(comparisons)} "
-            f"runs bit-identical (result, curve, sharpness on candidates{within}); {n['differs']} differ{size}; "
+            f"runs bit-identical (result, curve, sharpness on candidates{within}); {n['differs']} differ{size}{why}; "
             f"committed record stale: {n['stale']}, missing: {n['missing']}; failed runs: {n['failed']}. "
             f"Differences, stale and missing records are reported, not fatal; a failed run is.")
 

@@ -14,14 +14,16 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from .. import threads
+from .. import numerics, threads
 from ..config import REPO_ROOT, pick_device
 from ..evaluation import score_candidates
 from ..methods import get_method
 from ..methods.base import no_hooks
+from ..objectives.regularizers import resolved_regularizer
 from ..tasks import canonical_task_kwargs, make, resolve_task_id
 from ..surrogates.trainer import progress_enabled
 from ..tasks.base import Task
+from .output_check import checked_output, keep_unsaved
 from .spec import RunSpec
 from .store import RECORD_VERSION, RecordStore  # noqa: F401  (RECORD_VERSION re-exported)
 
@@ -70,7 +72,10 @@ def environment_info(device: torch.device) -> dict:
             "torch_threads": torch.get_num_threads(), "packages": versions, "git_commit": commit,
             # the instruction set torch's CPU kernels dispatch to (AVX512, AVX2, DEFAULT): float reductions such as
             # the sharpness on the candidates round differently on each (mbo_lib.experiments.verify)
-            "cpu_capability": torch.backends.cpu.get_cpu_capability()}
+            "cpu_capability": torch.backends.cpu.get_cpu_capability(),
+            # the whole kernel path in effect (torch's capability and MKL's branch) and whether it is the portable
+            # one that gives the same bits on any x86-64 CPU with AVX2 (mbo_lib.numerics)
+            "numerics": numerics.state()}
 
 
 def surrogate_gradient_norm(output, device: torch.device) -> float | None:
@@ -115,6 +120,7 @@ def execute(spec: RunSpec, device="auto", progress: bool | None = None, method_r
     torch.manual_seed(spec.seed)
     run = method_run or (lambda m, *a, **k: m.run(*a, **k))
     output = run(method, task, config, seed=spec.seed, device=device, progress=progress, hooks=regularizer_hooks(spec))
+    output, unsaved_because = checked_output(method, output, config, task)  # clear errors on a wrong output
     t_method = time.perf_counter()
     result = score_candidates(task, output.designs)
     sharpness = surrogate_gradient_norm(output, device)
@@ -127,6 +133,7 @@ def execute(spec: RunSpec, device="auto", progress: bool | None = None, method_r
         "key": spec.key,
         "spec": spec.as_dict(),
         "method_version": getattr(method, "version", 1),
+        "regularizer": resolved_regularizer(spec.regularizer),
         "task_id": task.task_id,
         "task_info": task.info,
         "hyperparameters": hp,
@@ -140,6 +147,8 @@ def execute(spec: RunSpec, device="auto", progress: bool | None = None, method_r
                     "train_seconds": [log.seconds for log in output.train_logs]},
         "environment": environment_info(device),
     }
+    if unsaved_because:  # non-JSON extras, too few designs: keep the finished run out of the store, then raise
+        keep_unsaved(spec, record, output, unsaved_because)
     return record, output
 
 
@@ -160,10 +169,15 @@ def run_spec(spec: RunSpec, store: RecordStore | None = None, device="auto", pro
         existing = store.load(spec)
         if existing is not None:
             return existing
-        store.discard_unusable(spec)
-    store.ensure_writable(spec)
-    record, _ = execute(spec, device=device, progress=progress)
-    store.save(spec, record)
+    with store.computing(spec):  # another process computing this spec into this store: wait, then load its record
+        if not force:
+            existing = store.load(spec)
+            if existing is not None:
+                return existing
+            store.discard_unusable(spec)
+        store.ensure_writable(spec)
+        record, _ = execute(spec, device=device, progress=progress)
+        store.save(spec, record)
     return record
 
 

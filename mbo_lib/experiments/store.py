@@ -7,7 +7,8 @@ writer's host and pid (``.<record>.<host>.<pid>.<random>.tmp``); a save removes 
 same host.
 
 A record is reused only while it still describes what the code would run (:func:`check_record`): valid JSON with
-the expected fields, the requested spec, the current method version and the current resolved configuration.
+the expected fields, the requested spec, the current method version and the current resolved configuration, of
+the method and of the regularizer (its version, every parameter, and a plug-in's source hash).
 Otherwise it is recomputed and a line on the ``mbo_lib.records`` logger says why; an unreadable or misplaced
 record is first moved aside to ``<name>.corrupt-<UTC time>``, never deleted.
 """
@@ -29,7 +30,7 @@ from ..config import cache_dir, records_dir
 from ..errors import CorruptRecordError, MBOError, RecordStoreError
 from .spec import RunSpec, plain, same_value
 
-RECORD_VERSION = 2
+RECORD_VERSION = 3  # 3: the resolved regularizer (``regularizer``) and the numerics (``environment.numerics``)
 REQUIRED_FIELDS = {"spec": dict, "hyperparameters": dict, "result": dict}  # what every record version has
 log = logging.getLogger("mbo_lib.records")
 
@@ -108,7 +109,33 @@ def diagnose_record(record, spec: RunSpec, versions: bool = True) -> tuple[str |
     changed = _diff(plain(record["hyperparameters"]), current, getattr(method, "legacy_defaults", {}))
     if changed:
         return "stale", f"configuration changed ({', '.join(changed)})"
+    if versions:
+        problem = _regularizer_problem(record, spec)
+        if problem:
+            return "stale", problem
     return None, None
+
+
+def _regularizer_problem(record: dict, spec: RunSpec) -> str | None:
+    """Why the regularizer ``record`` stores is not the one ``spec`` would run now (``None``: the same)."""
+    from ..objectives.regularizers import resolved_regularizer
+
+    current = resolved_regularizer(spec.regularizer)
+    stored = record.get("regularizer")
+    if not isinstance(stored, dict):
+        return "its regularizer's resolved configuration is not stored"
+    if not current and not stored:
+        return None
+    name = current.get("name") or stored.get("name")
+    if stored.get("version") != current.get("version"):
+        return f"regularizer {name} version changed ({stored.get('version')!r} -> {current.get('version')!r})"
+    if stored.get("source") != current.get("source"):
+        return (f"regularizer {name}'s source changed (hash {stored.get('source')!r} -> {current.get('source')!r}): "
+                f"its code was edited")
+    changed = _diff(plain(stored.get("config") or {}), plain(current.get("config") or {}))
+    if changed:
+        return f"regularizer {name} configuration changed ({', '.join(changed)})"
+    return None
 
 
 def check_record(record, spec: RunSpec, versions: bool = True) -> str | None:
@@ -116,14 +143,17 @@ def check_record(record, spec: RunSpec, versions: bool = True) -> str | None:
 
     A record is reusable when it is a JSON object with the expected fields, its stored spec and key are
     ``spec``'s, its ``record_version`` is :data:`RECORD_VERSION`, its ``method_version`` is the method's current
-    ``version``, and its ``hyperparameters`` equal the current resolution of ``spec`` (a key the record lacks
-    counts as equal when the current value is the method's ``legacy_defaults[key]``).
+    ``version``, its ``hyperparameters`` equal the current resolution of ``spec`` (a key the record lacks
+    counts as equal when the current value is the method's ``legacy_defaults[key]``), and its ``regularizer``
+    (name, version, resolved configuration, plug-in source hash) equals
+    :func:`~mbo_lib.objectives.regularizers.resolved_regularizer` of the spec's.
 
     Args:
         record: a loaded record (anything JSON gives).
         spec: the spec it should stand for.
-        versions: check ``record_version``, ``method_version`` and the stored key. ``False`` (migration of
-            version-1 records) checks only the structure, the (normalized) spec and the configuration.
+        versions: check ``record_version``, ``method_version``, the stored key and the stored regularizer.
+            ``False`` (migration of older records) checks only the structure, the (normalized) spec and the
+            method's configuration.
 
     Example:
         >>> check_record({"spec": {}}, RunSpec("TFBind8", "GA"))
@@ -286,6 +316,11 @@ class RecordStore:
         return path
 
 
+    def computing(self, spec: RunSpec, timeout: float | None = None, poll: float = 0.5) -> "SpecLock":
+        """A context manager held while this process computes ``spec`` into this store (:class:`SpecLock`): a
+        second process (or thread) running the same spec waits for the first, then loads its record."""
+        return SpecLock(self, spec, timeout=timeout, poll=poll)
+
 def _write_atomic(path: Path, record: dict, mkdir: bool = False) -> None:
     if mkdir:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -300,3 +335,88 @@ def _write_atomic(path: Path, record: dict, mkdir: bool = False) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+# ------------------------------------------------------------------------------------------ one computation per spec
+class SpecLock:
+    """A per-spec lock file, so two processes running the same spec into one store compute it once.
+
+    The lock is ``MBO_CACHE_DIR/record-locks/<store hash>-<spec key>.lock`` holding the owner's pid
+    (:func:`mbo_lib.experiments.locks.take_lock`); it lives outside the store, so committed record folders never
+    hold lock files. A lock whose process is gone (killed run) is taken over; one whose content is not a pid (a
+    writer killed between creating and writing it) is taken over once it is ``stale_seconds`` old. While a live
+    process holds it, entering waits (a line on the ``mbo_lib.records`` logger says for whom), up to ``timeout``
+    seconds (``None``: as long as that process runs), then raises :class:`RecordStoreError`. When no lock can
+    be written (read-only cache), the run goes on unlocked with a warning.
+    """
+
+    stale_seconds = 30.0
+
+    def __init__(self, store: RecordStore, spec: RunSpec, timeout: float | None = None, poll: float = 0.5):
+        import hashlib
+
+        self.store, self.spec, self.timeout, self.poll = store, spec, timeout, poll
+        root = hashlib.sha256(str(store.root).encode()).hexdigest()[:12]
+        self.path = cache_dir() / "record-locks" / f"{root}-{spec.key}.lock"
+        self.held = False
+
+    def owner(self) -> int | None:
+        """The pid in the lock file, ``None`` when it holds no pid (or is gone)."""
+        try:
+            text = self.path.read_bytes().decode("ascii").strip()
+        except (OSError, UnicodeDecodeError):
+            return None
+        return int(text) if text.isdigit() and int(text) > 0 else None
+
+    def _try(self) -> bool:
+        from .locks import take_lock
+
+        owner = self.owner()
+        if owner is None and self.path.exists():
+            try:
+                age = time.time() - self.path.stat().st_mtime
+            except OSError:
+                age = 0.0
+            if age < self.stale_seconds:
+                return False  # being written just now
+            log.warning("removing the lock %s: it holds no pid and is %.0f s old", self.path, age)
+            self.path.unlink(missing_ok=True)
+        try:
+            return take_lock(self.path)
+        except (ValueError, UnicodeDecodeError):  # rewritten between our read and take_lock's: look again
+            return False
+
+    def __enter__(self) -> "SpecLock":
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            log.warning("computing %s without a lock: cannot create %s (%s)", self.spec.relpath, self.path.parent,
+                        exc.strerror or exc)
+            return self
+        start, announced = time.monotonic(), False
+        while True:
+            try:
+                if self._try():
+                    self.held = True
+                    return self
+            except OSError as exc:
+                log.warning("computing %s without a lock: cannot write %s (%s)", self.spec.relpath, self.path,
+                            exc.strerror or exc)
+                return self
+            waited = time.monotonic() - start
+            if self.timeout is not None and waited >= self.timeout:
+                raise RecordStoreError(
+                    f"another process (pid {self.owner()}) is computing {self.spec.relpath} into {self.store.root} "
+                    f"and still holds its lock after {waited:.1f} s ({self.path}); wait for it to finish, or delete "
+                    f"that file if no such run is going on")
+            if not announced:
+                log.warning("waiting for process %s, which is computing %s into %s (lock %s); its record will be "
+                            "loaded when it is done", self.owner(), self.spec.relpath, self.store.root, self.path)
+                announced = True
+            time.sleep(self.poll)
+
+    def __exit__(self, *exc) -> None:
+        if self.held:
+            if self.owner() == os.getpid():
+                self.path.unlink(missing_ok=True)
+            self.held = False

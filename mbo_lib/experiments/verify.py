@@ -119,6 +119,8 @@ def kernel_path(record: dict) -> tuple:
     path = None
     if isinstance(numerics, dict):
         path = (numerics.get("cpu_capability"), numerics.get("mkl_cbwr"))
+    elif env.get("cpu_capability") is not None:  # record version 2 stored torch's capability alone
+        path = (env["cpu_capability"],)
     return str(env.get("device", "cpu")).split(":")[0], path
 
 
@@ -126,12 +128,20 @@ def path_name(record: dict) -> str:
     """The record's kernel path in words (``AVX2+MKL:COMPATIBLE (portable)``, ``unknown``)."""
     from ..numerics import kernel_path_name
 
-    return kernel_path_name((record.get("environment") or {}).get("numerics"))
+    env = record.get("environment") or {}
+    if not env.get("numerics"):
+        return env.get("cpu_capability") or "not stored"
+    return kernel_path_name(env.get("numerics"))
 
 
 def same_kernel_path(stored: dict, fresh: dict) -> bool:
+    """Both records name their kernel path and it is the same (a version-2 record names torch's capability only:
+    then only that is compared)."""
     a, b = kernel_path(stored), kernel_path(fresh)
-    return a[1] is not None and a == b
+    if a[1] is None or b[1] is None or a[0] != b[0]:
+        return False
+    n = min(len(a[1]), len(b[1]))
+    return a[1][:n] == b[1][:n]
 
 
 def score_differences(stored: dict, fresh: dict) -> list[tuple[str, float]]:

@@ -2,8 +2,8 @@
 from .coms import ConservativeTerm, LagrangeMultiplierHook, adversarial_particles
 from .ignite import IgniteConfig, IgniteHook, ignite2_hook, ignite_hook, norm_gradient, sharpness
 from .regression import LOSSES, gaussian_nll, mse
-from .regularizers import REGULARIZERS, regularizer_factory
+from .regularizers import REGULARIZERS, register_regularizer, regularizer_factory, resolved_regularizer
 
 __all__ = ["LOSSES", "gaussian_nll", "mse", "IgniteConfig", "IgniteHook", "ignite_hook", "ignite2_hook", "norm_gradient",
-           "sharpness", "REGULARIZERS", "regularizer_factory", "ConservativeTerm", "LagrangeMultiplierHook",
+           "sharpness", "REGULARIZERS", "register_regularizer", "regularizer_factory", "resolved_regularizer", "ConservativeTerm", "LagrangeMultiplierHook",
            "adversarial_particles"]

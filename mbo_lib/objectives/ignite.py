@@ -370,3 +370,9 @@ def ignite2_hook(**params) -> IgniteHook:
     """A fresh IGNITE-2 hook: fixed ``lambda = 0.01``, ``rho = r = 0.2``, no dual step (overridable)."""
     return IgniteHook(IgniteConfig.from_dict(params, **IGNITE2_DEFAULTS))
 
+
+
+# The update rule's version, stored in every record of a run that uses it (with the resolved IgniteConfig): bump it
+# when IGNITE's behaviour changes without a config field, so the record store recomputes the runs it changes.
+ignite_hook.version = 1
+ignite2_hook.version = 1

@@ -26,7 +26,7 @@ def version1(spec: RunSpec, spec_as_written: dict, old_key: str) -> dict:
     """A record as the version-1 runner wrote it: no method_version or cpu_seconds, the spec as given."""
     record, _ = execute(spec, device="cpu", progress=False)
     record = json.loads(json.dumps(record, default=float))
-    del record["method_version"], record["timings"]["cpu_seconds"]
+    del record["method_version"], record["timings"]["cpu_seconds"], record["regularizer"]
     return {**record, "record_version": 1, "key": old_key, "spec": spec_as_written}
 
 
@@ -66,7 +66,7 @@ def test_dry_run_reports_and_writes_nothing(migrate, old_store):
     assert any(line.split()[:3] == ["smoke", "GA", "Ackley-Synthetic-v0"] for line in lines)  # per-group counts
 
 
-def test_matching_records_become_version_2_and_stale_ones_stay(migrate, old_store):
+def test_matching_records_become_the_current_version_and_stale_ones_stay(migrate, old_store):
     store, files, broken = old_store
     for spec, path, _ in files.values():
         assert not store.has(spec)  # version 1: not reusable before migration
@@ -76,11 +76,13 @@ def test_matching_records_become_version_2_and_stale_ones_stay(migrate, old_stor
         spec, old_path, old = files[name]
         new = store.load(spec)
         assert new is not None, name  # reusable now
-        assert new["record_version"] == 2 and new["key"] == spec.key
+        assert new["record_version"] == 3 and new["key"] == spec.key
+        assert new["regularizer"] == {}  # resolved by today's code: these runs have none
         assert new["method_version"] == getattr(get_method("GA"), "version", 1)
         assert new["spec"] == spec.as_dict()
-        assert {k: v for k, v in new.items() if k not in ("record_version", "method_version", "key", "spec")} == \
-               {k: v for k, v in old.items() if k not in ("record_version", "key", "spec")}  # the rest as it was
+        assert {k: v for k, v in new.items() if k not in ("record_version", "method_version", "key", "spec",
+                                                          "regularizer")} == \
+               {k: v for k, v in old.items() if k not in ("record_version", "key", "spec", "regularizer")}  # as it was
     assert not files["short"][1].exists() and store.path(files["short"][0]).exists()  # moved to its key's file
     assert files["stale"][1].read_bytes() == stale_bytes and broken.exists()  # left alone
     totals = migrate.migrate_records(store, out=lambda line: None)  # a second pass changes nothing

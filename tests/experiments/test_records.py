@@ -114,7 +114,8 @@ def test_bad_specs_are_rejected_at_creation():
 def test_a_valid_record_is_reused(stored, counted):
     store, spec = stored
     record = store.load(spec)
-    assert record["record_version"] == RECORD_VERSION == 2
+    assert record["record_version"] == RECORD_VERSION == 3
+    assert record["regularizer"] == {}  # a run without one stores an empty resolved regularizer
     assert record["method_version"] == getattr(get_method("GA"), "version", 1)
     assert record["timings"]["cpu_seconds"] > 0
     assert check_record(record, spec) is None
@@ -319,6 +320,6 @@ def test_check_record_reports_structure_problems():
     assert check_record(wrong_type, spec) == "field(s) ['result'] of the wrong type"
     record = {"spec": spec.as_dict(), "key": spec.key, "result": {},
               "hyperparameters": get_method("GA").hyperparameters("smoke")}
-    assert check_record(record, spec).startswith("record format None, this code writes 2")
+    assert check_record(record, spec).startswith("record format None, this code writes 3")
     assert check_record(record, spec, versions=False) is None
     assert "stored key 'abc'" in check_record({**record, "key": "abc"}, spec)

@@ -58,6 +58,27 @@ def test_a_changed_score_anywhere_differs_with_its_size(tmp_path, record):
     assert "0 of 1 runs bit-identical" in line and "1 differ (max |delta| 0.25)" in line and "not fatal" in line
 
 
+def test_the_last_line_says_why_scores_differ(tmp_path, record):
+    """Issue 30 item 4: a difference on the same kernel path is a change of behaviour; one on another or an unknown
+    kernel path is named as such, with whether the 100th and 50th percentiles still match."""
+    changed = copy.deepcopy(record)
+    changed["curve"][-1]["norm_p50"] = changed["curve"][-1]["norm_p50"] + 1e-12
+    fresh, committed = _stores(tmp_path, {SPEC: record}, {SPEC: changed})
+    [c] = compare_stores(fresh, committed)
+    assert c.why == "" and c.percentiles_equal and "same kernel path: a change of behaviour" in c.detail
+    assert "1 differ (max |delta| 1e-12): 0 made on another or an unknown kernel path" in summary_line([c], "R")
+    unknown = copy.deepcopy(changed)
+    unknown["environment"].pop("numerics", None)  # a record made before either was stored
+    unknown["environment"].pop("cpu_capability", None)
+    unknown["result"]["norm_p100"] += 0.5
+    fresh, committed = _stores(tmp_path / "b", {SPEC: record}, {SPEC: unknown})
+    [c] = compare_stores(fresh, committed)
+    assert c.why.startswith("record made on an unknown kernel path") and c.percentiles_equal is False
+    assert "100th and 50th pct. differ" in c.detail
+    assert ("1 made on another or an unknown kernel path (not a change of the code; 100th and 50th pct. equal in 0)"
+            ", 0 on the same kernel path" in summary_line([c], "R"))
+
+
 def test_sharpness_on_candidates_is_compared(tmp_path, record):
     changed = copy.deepcopy(record)
     changed["surrogate_grad_norm_on_candidates"] = (record["surrogate_grad_norm_on_candidates"] or 0.0) + 2.0
@@ -136,6 +157,7 @@ def test_fresh_run_computes_compares_and_counts_failures(tmp_path, record):
 def test_sharpness_across_cpu_kernel_paths_is_identical_within_tolerance_and_said(tmp_path, record):
     committed = copy.deepcopy(record)
     committed["environment"]["cpu_capability"] = "OTHER"
+    committed["environment"]["numerics"] = {**committed["environment"].get("numerics", {}), "cpu_capability": "OTHER"}
     committed["surrogate_grad_norm_on_candidates"] = record["surrogate_grad_norm_on_candidates"] * (1 + 2e-6)
     fresh, store = _stores(tmp_path, {SPEC: record}, {SPEC: committed})
     [c] = compare_stores(fresh, store)

@@ -193,6 +193,7 @@ def test_records_store_the_cpu_kernel_path(store):
 def test_verify_line_says_when_the_sharpness_matched_only_within_tolerance(store):
     def older_machine(r):  # as if made on another kernel path: a float32-noise-sized change of the sharpness
         r["environment"]["cpu_capability"] = "OTHER"
+        r["environment"]["numerics"] = {**r["environment"].get("numerics", {}), "cpu_capability": "OTHER"}
         r["surrogate_grad_norm_on_candidates"] *= 1 + 2e-6
     alter(store, small_spec(), older_machine)
     code, lines = run_verify(store)

@@ -190,6 +190,7 @@ def test_load_records_without_compute_returns_only_existing(tmp_path):
     ga = get_method("GA")  # a record is served only while it matches its spec and the current configuration
     store.save(present, {**rec("GA", 0, 0.5), "spec": present.as_dict(), "key": present.key,
                          "record_version": RECORD_VERSION, "method_version": getattr(ga, "version", 1),
+                         "regularizer": {},
                          "hyperparameters": ga.hyperparameters(present.profile)})
     out = ig.load_records([present, absent], compute_missing=False, store=store)
     assert len(out) == 1 and json.dumps(out[0]["result"])
