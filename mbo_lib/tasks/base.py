@@ -88,6 +88,19 @@ def _check_finite_rows(who: str, x: np.ndarray, allow_inf: bool = False) -> None
                                 f"(first: row {rows[0]})")
 
 
+def _check_data_values(task_id: str, name: str, a: np.ndarray) -> None:
+    """Raise :class:`InvalidInputError` when the data array ``name`` (``x`` or ``y``) holds NaN or infinite values,
+    naming the array, the number of such values and rows, and the first row."""
+    a = np.asarray(a)
+    if not np.issubdtype(a.dtype, np.floating) or a.size == 0:
+        return
+    for what, bad in (("NaN", np.isnan(a)), ("infinite", np.isinf(a))):
+        if bad.any():
+            rows = np.flatnonzero(bad.reshape(a.shape[0], -1).any(axis=1))
+            raise InvalidInputError(f"{task_id}: {name} contains {int(bad.sum())} {what} values in {rows.size} of "
+                                    f"{a.shape[0]} rows (first: row {rows[0]}); drop or repair those rows")
+
+
 @dataclass
 class Task:
     """An offline MBO task: the visible data, the full-dataset bounds and the oracle.
@@ -125,10 +138,8 @@ class Task:
         if self.x.shape[0] == 0:
             raise InvalidInputError(f"{self.task_id}: the task's data hold no rows (n = 0); check its filter "
                                     f"(min/max_percentile, max_samples) and its data files")
-        if np.isnan(self.y).any():
-            raise InvalidInputError(f"{self.task_id}: y contains {int(np.isnan(self.y).sum())} NaN values")
-        if not np.isfinite(self.y).all():
-            raise InvalidInputError(f"{self.task_id}: y contains {int((~np.isfinite(self.y)).sum())} infinite values")
+        for name in ("x", "y"):
+            _check_data_values(self.task_id, name, getattr(self, name))
         if not (np.isfinite(self.y_min) and np.isfinite(self.y_max) and self.y_min < self.y_max):
             raise InvalidInputError(f"{self.task_id}: normalization bounds must be finite with y_min < y_max, got "
                                     f"({self.y_min}, {self.y_max})")
